@@ -1,0 +1,121 @@
+#include "client/wire/fault.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "client/wire/uris.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace sts::wire {
+namespace {
+
+constexpr absl::string_view kFaultTypeUrl = "type.googleapis.com/sts.v1.Fault";
+
+struct Row {
+  absl::StatusCode code;
+  absl::string_view fault;  // QName
+  absl::string_view namespace_uri;
+};
+
+// THE table: README.md "Errors" reproduces it.
+Row RowOf(Refusal kind) {
+  switch (kind) {
+    case Refusal::kMalformedRequest:
+      return {absl::StatusCode::kInvalidArgument, "wst:InvalidRequest", kWstNamespace};
+    case Refusal::kUnauthenticated:
+      return {absl::StatusCode::kUnauthenticated, "wst:FailedAuthentication", kWstNamespace};
+    case Refusal::kBadProof:
+      return {absl::StatusCode::kUnauthenticated, "wst:FailedAuthentication", kWstNamespace};
+    case Refusal::kStaleProof:
+      return {absl::StatusCode::kUnauthenticated, "wst:ExpiredData", kWstNamespace};
+    case Refusal::kUnknownKeyInstance:
+      return {absl::StatusCode::kUnauthenticated, "wsc:UnknownDerivationSource", kWscNamespace};
+    case Refusal::kNotPermitted:
+      return {absl::StatusCode::kPermissionDenied, "wst:RequestFailed", kWstNamespace};
+    case Refusal::kUnknownContext:
+      return {absl::StatusCode::kNotFound, "wsc:BadContextToken", kWscNamespace};
+    case Refusal::kCancelledContext:
+      return {absl::StatusCode::kFailedPrecondition, "wst:InvalidSecurityToken", kWstNamespace};
+    case Refusal::kExpiredContext:
+      return {absl::StatusCode::kFailedPrecondition, "wst:ExpiredData", kWstNamespace};
+    case Refusal::kRenewNeeded:
+      return {absl::StatusCode::kFailedPrecondition, "wsc:RenewNeeded", kWscNamespace};
+    case Refusal::kQuotaExceeded:
+      return {absl::StatusCode::kResourceExhausted, "wst:RequestFailed", kWstNamespace};
+    case Refusal::kUnavailable:
+      return {absl::StatusCode::kUnavailable, "wst:RequestFailed", kWstNamespace};
+    case Refusal::kUnsupported:
+      return {absl::StatusCode::kUnimplemented, "wst:RequestFailed", kWstNamespace};
+    case Refusal::kInternal:
+      break;
+  }
+  return {absl::StatusCode::kInternal, "wst:RequestFailed", kWstNamespace};
+}
+
+void Attach(const sts::v1::Fault& fault, absl::Status* status) {
+  status->SetPayload(kFaultTypeUrl, absl::Cord(fault.SerializeAsString()));
+}
+
+}  // namespace
+
+absl::string_view FaultName(Refusal kind) { return RowOf(kind).fault; }
+
+absl::Status Refuse(Refusal kind, absl::string_view reason) {
+  const Row row = RowOf(kind);
+  absl::Status status(row.code, absl::StrCat(row.fault, ": ", reason));
+  sts::v1::Fault fault;
+  fault.set_name(std::string(row.fault));
+  fault.set_namespace_uri(std::string(row.namespace_uri));
+  fault.set_reason(std::string(reason));
+  Attach(fault, &status);
+  return status;
+}
+
+std::optional<sts::v1::Fault> FaultOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(kFaultTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  sts::v1::Fault fault;
+  if (!fault.ParseFromString(std::string(*payload))) return std::nullopt;
+  return fault;
+}
+
+std::string FaultNameOf(const absl::Status& status) {
+  std::optional<sts::v1::Fault> fault = FaultOf(status);
+  return fault.has_value() ? fault->name() : "";
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  std::optional<sts::v1::Fault> fault = FaultOf(status);
+  if (!fault.has_value()) {
+    return ToGrpcStatus(Refuse(Refusal::kInternal, status.message()));
+  }
+  google::rpc::Status rich;
+  rich.set_code(static_cast<int>(status.code()));
+  rich.set_message(std::string(status.message()));
+  google::protobuf::Any* any = rich.add_details();
+  any->set_type_url(std::string(kFaultTypeUrl));
+  any->set_value(fault->SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()), rich.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+  google::rpc::Status rich;
+  if (!status.error_details().empty() &&
+      rich.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : rich.details()) {
+      sts::v1::Fault fault;
+      if (any.type_url() == kFaultTypeUrl && fault.ParseFromString(any.value())) {
+        Attach(fault, &result);
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace sts::wire

@@ -1,0 +1,65 @@
+#ifndef STS_CLIENT_WIRE_FAULT_H_
+#define STS_CLIENT_WIRE_FAULT_H_
+
+// Every refusal the STS and the client library make is one of the kinds
+// below. One table (fault.cc) gives each kind its gRPC status code and its
+// WS-Trust / WS-SecureConversation fault, so a code and a fault never drift
+// apart and README.md's error table is this table.
+//
+// The fault travels as an absl::Status payload inside the process and as a
+// sts.v1.Fault detail (google.rpc.Status in "grpc-status-details-bin") on
+// the wire. Reasons must never contain key material: callers pass fixed
+// phrases plus non-secret values (sizes, URIs, identifiers).
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/status.h"
+#include "sts/v1/fault.pb.h"
+
+namespace sts::wire {
+
+enum class Refusal {
+  kMalformedRequest,      // INVALID_ARGUMENT    wst:InvalidRequest
+  kUnauthenticated,       // UNAUTHENTICATED     wst:FailedAuthentication
+  kBadProof,              // UNAUTHENTICATED     wst:FailedAuthentication
+  kStaleProof,            // UNAUTHENTICATED     wst:ExpiredData
+  kUnknownKeyInstance,    // UNAUTHENTICATED     wsc:UnknownDerivationSource
+  kNotPermitted,          // PERMISSION_DENIED   wst:RequestFailed
+  kUnknownContext,        // NOT_FOUND           wsc:BadContextToken
+  kCancelledContext,      // FAILED_PRECONDITION wst:InvalidSecurityToken
+  kExpiredContext,        // FAILED_PRECONDITION wst:ExpiredData
+  kRenewNeeded,           // FAILED_PRECONDITION wsc:RenewNeeded
+  kQuotaExceeded,         // RESOURCE_EXHAUSTED  wst:RequestFailed
+  kUnavailable,           // UNAVAILABLE         wst:RequestFailed
+  kUnsupported,           // UNIMPLEMENTED       wst:RequestFailed
+  kInternal,              // INTERNAL            wst:RequestFailed
+};
+
+// The fault QName ("wst:InvalidRequest") of a refusal kind.
+absl::string_view FaultName(Refusal kind);
+
+// The status for a refusal: its table code, the message "<fault>: <reason>",
+// and the fault attached as a payload.
+absl::Status Refuse(Refusal kind, absl::string_view reason);
+
+// The fault carried by `status`, if it carries one.
+std::optional<sts::v1::Fault> FaultOf(const absl::Status& status);
+
+// The fault name carried by `status`, or "" when none.
+std::string FaultNameOf(const absl::Status& status);
+
+// absl::Status -> grpc::Status, with the fault (if any) as a sts.v1.Fault
+// packed in google.rpc.Status details. A status without a fault (which the
+// STS never produces) becomes wst:RequestFailed so no refusal goes bare.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// grpc::Status -> absl::Status, recovering the sts.v1.Fault detail as a
+// payload so FaultOf() works on what a client received.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace sts::wire
+
+#endif  // STS_CLIENT_WIRE_FAULT_H_

@@ -1,0 +1,80 @@
+#include "client/wire/proof.h"
+
+#include "client/crypto/bytes.h"
+#include "client/crypto/digest.h"
+#include "client/crypto/hmac.h"
+#include "client/crypto/kdf.h"
+#include "client/crypto/random.h"
+#include "client/wire/canonical.h"
+#include "client/wire/fault.h"
+
+namespace sts::wire {
+namespace {
+
+using crypto::AsBytes;
+
+constexpr absl::string_view kProofDomain = "sts.v1.ProofOfPossession";
+constexpr absl::string_view kProofKeyInfo = "sts.v1 proof-of-possession";
+
+}  // namespace
+
+Digest DigestOfSerialized(absl::string_view bytes) {
+  return crypto::Sha256(AsBytes(bytes));
+}
+
+absl::StatusOr<crypto::SecretBytes> DeriveProofKey(
+    absl::Span<const uint8_t> context_key) {
+  return crypto::HkdfSha256(context_key, {}, kProofKeyInfo, 32);
+}
+
+std::string CanonicalProofInput(const ProofSubject& subject,
+                                const sts::v1::ProofOfPossession& proof,
+                                const Digest& request_digest) {
+  CanonicalWriter w;
+  w.Bytes(kProofDomain)
+      .Bytes(subject.method)
+      .Bytes(subject.identifier)
+      .Bytes(subject.instance)
+      .I64(proof.created().seconds())
+      .I32(proof.created().nanos())
+      .Bytes(proof.nonce())
+      .Raw(request_digest);
+  return w.Release();
+}
+
+absl::Status MakeProof(const ProofSubject& subject,
+                       absl::Span<const uint8_t> context_key, absl::Time now,
+                       const Digest& request_digest,
+                       sts::v1::ProofOfPossession* proof) {
+  absl::StatusOr<std::string> nonce = crypto::RandomBytes(kMinProofNonceBytes);
+  if (!nonce.ok()) return nonce.status();
+  proof->set_instance(std::string(subject.instance));
+  const int64_t nanos = absl::ToUnixNanos(now);
+  proof->mutable_created()->set_seconds(nanos / 1'000'000'000);
+  proof->mutable_created()->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+  proof->set_nonce(*std::move(nonce));
+  absl::StatusOr<crypto::SecretBytes> key = DeriveProofKey(context_key);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<crypto::HmacSha256Key> mac_key =
+      crypto::HmacSha256Key::Create(key->span());
+  if (!mac_key.ok()) return mac_key.status();
+  const std::string input = CanonicalProofInput(subject, *proof, request_digest);
+  const auto mac = mac_key->Sign(AsBytes(input));
+  proof->set_mac(reinterpret_cast<const char*>(mac.data()), mac.size());
+  return absl::OkStatus();
+}
+
+bool ProofMacMatches(const ProofSubject& subject,
+                     absl::Span<const uint8_t> context_key,
+                     const sts::v1::ProofOfPossession& proof,
+                     const Digest& request_digest) {
+  absl::StatusOr<crypto::SecretBytes> key = DeriveProofKey(context_key);
+  if (!key.ok()) return false;
+  absl::StatusOr<crypto::HmacSha256Key> mac_key =
+      crypto::HmacSha256Key::Create(key->span());
+  if (!mac_key.ok()) return false;
+  const std::string input = CanonicalProofInput(subject, proof, request_digest);
+  return mac_key->Verify(AsBytes(input), AsBytes(proof.mac()));
+}
+
+}  // namespace sts::wire
