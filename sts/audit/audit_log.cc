@@ -1,0 +1,178 @@
+#include "sts/audit/audit_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/wire/fault.h"
+
+namespace sts::audit {
+namespace {
+
+constexpr size_t kSelfWriteThreshold = 4 << 20;
+
+void AppendJsonString(absl::string_view s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(out, "\\u%04x", c);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void Field(absl::string_view name, absl::string_view value, std::string* out) {
+  if (out->size() > 1) out->push_back(',');
+  AppendJsonString(name, out);
+  out->push_back(':');
+  AppendJsonString(value, out);
+}
+
+absl::string_view CodeName(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk: return "OK";
+    case absl::StatusCode::kCancelled: return "CANCELLED";
+    case absl::StatusCode::kUnknown: return "UNKNOWN";
+    case absl::StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case absl::StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
+    case absl::StatusCode::kNotFound: return "NOT_FOUND";
+    case absl::StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
+    case absl::StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
+    case absl::StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case absl::StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
+    case absl::StatusCode::kAborted: return "ABORTED";
+    case absl::StatusCode::kOutOfRange: return "OUT_OF_RANGE";
+    case absl::StatusCode::kUnimplemented: return "UNIMPLEMENTED";
+    case absl::StatusCode::kInternal: return "INTERNAL";
+    case absl::StatusCode::kUnavailable: return "UNAVAILABLE";
+    case absl::StatusCode::kDataLoss: return "DATA_LOSS";
+    case absl::StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+void WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere left to report to; the server keeps serving
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string FormatAuditLine(const AuditEvent& e) {
+  std::string line = "{";
+  Field("time", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", e.time, absl::UTCTimeZone()), &line);
+  Field("op", e.operation, &line);
+  Field("principal", e.principal, &line);
+  Field("peer", e.peer, &line);
+  Field("identifier", e.identifier, &line);
+  Field("instance", e.instance, &line);
+  Field("applies_to", e.applies_to, &line);
+  const bool ok = e.status == nullptr || e.status->ok();
+  Field("outcome", ok ? "ok" : "refused", &line);
+  Field("code", ok ? "OK" : CodeName(e.status->code()), &line);
+  std::string fault;
+  std::string reason;
+  if (!ok) {
+    if (std::optional<sts::v1::Fault> f = wire::FaultOf(*e.status); f.has_value()) {
+      fault = f->name();
+      reason = f->reason();
+    } else {
+      reason = std::string(e.status->message());
+    }
+  }
+  Field("fault", fault, &line);
+  Field("reason", reason, &line);
+  absl::StrAppend(&line, ",\"latency_us\":", absl::ToInt64Microseconds(e.latency), "}");
+  return line;
+}
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
+  if (path.empty() || path == "-") {
+    return std::unique_ptr<AuditLog>(new AuditLog(STDERR_FILENO, /*owns_fd=*/false));
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot open audit log ", path, ": ", std::strerror(errno)));
+  }
+  return std::unique_ptr<AuditLog>(new AuditLog(fd, /*owns_fd=*/true));
+}
+
+AuditLog::AuditLog(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+AuditLog::~AuditLog() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    stop_ = true;
+  }
+  writer_.join();
+  Flush();
+  if (owns_fd_) ::close(fd_);
+}
+
+void AuditLog::Record(const AuditEvent& event) {
+  // Threads take buffers round-robin, once: serving threads stay apart.
+  static std::atomic<size_t> next{0};
+  thread_local const size_t index = next.fetch_add(1, std::memory_order_relaxed) % kBuffers;
+  Buffer& buffer = buffers_[index];
+  std::string line = FormatAuditLine(event);
+  line.push_back('\n');
+  bool self_write = false;
+  {
+    absl::MutexLock lock(&buffer.mu);
+    buffer.pending.append(line);
+    self_write = buffer.pending.size() > kSelfWriteThreshold;
+  }
+  if (self_write) WriteOut(buffer);
+}
+
+void AuditLog::WriteOut(Buffer& buffer) {
+  std::string data;
+  {
+    absl::MutexLock lock(&buffer.mu);
+    data.swap(buffer.pending);
+  }
+  if (data.empty()) return;
+  absl::MutexLock lock(&write_mu_);
+  WriteAll(fd_, data);
+}
+
+void AuditLog::Flush() {
+  for (Buffer& buffer : buffers_) WriteOut(buffer);
+}
+
+void AuditLog::WriterLoop() {
+  absl::MutexLock lock(&stop_mu_);
+  while (!stop_) {
+    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(50));
+    stop_mu_.Unlock();
+    Flush();
+    stop_mu_.Lock();
+  }
+}
+
+}  // namespace sts::audit

@@ -1,0 +1,76 @@
+#ifndef STS_AUDIT_AUDIT_LOG_H_
+#define STS_AUDIT_AUDIT_LOG_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace sts::audit {
+
+// One decision of the STS. Views must stay valid for the Record() call only.
+// By construction there is no field for keys, nonces or entropy: nothing
+// secret can reach the log.
+struct AuditEvent {
+  absl::Time time;
+  absl::string_view operation;   // "Issue", "Renew", ...
+  absl::string_view principal;   // "" when authentication failed
+  absl::string_view peer;        // transport address
+  absl::string_view identifier;  // wsc:Identifier, when known
+  absl::string_view instance;    // wsc:Instance, when known
+  absl::string_view applies_to;
+  const absl::Status* status = nullptr;  // OK or the refusal (code + fault)
+  absl::Duration latency;
+};
+
+// Formats one event as a single JSON line (no trailing newline).
+std::string FormatAuditLine(const AuditEvent& event);
+
+// Appends one JSON line per decision to a file (or stderr), e.g.
+//   {"time":"2026-11-24T19:37:00.123456Z","op":"Issue","principal":"...",
+//    "peer":"ipv4:127.0.0.1:5555","identifier":"urn:uuid:...","instance":"1",
+//    "applies_to":"...","outcome":"ok","code":"OK","fault":"","reason":"",
+//    "latency_us":42}
+// Record() formats into one of several buffers (chosen per thread, so the
+// serving threads rarely share a lock) and returns; a writer thread flushes
+// them every 50 ms and on Flush()/destruction. Lines are never dropped: a
+// producer that finds its buffer over 4 MiB (the disk stalled) writes it
+// itself. Thread safe.
+class AuditLog {
+ public:
+  // "-" or "" writes to stderr; otherwise the file is created (0600) or
+  // appended to.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(const std::string& path);
+  ~AuditLog();
+
+  void Record(const AuditEvent& event);
+  void Flush();
+
+ private:
+  static constexpr size_t kBuffers = 16;
+  struct Buffer {
+    absl::Mutex mu;
+    std::string pending;
+  };
+  AuditLog(int fd, bool owns_fd);
+  void WriterLoop();
+  void WriteOut(Buffer& buffer);  // takes the buffer's content and writes it
+
+  int fd_;
+  bool owns_fd_;
+  absl::Mutex write_mu_;  // keeps lines from interleaving on the file
+  std::array<Buffer, kBuffers> buffers_;
+  absl::Mutex stop_mu_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace sts::audit
+
+#endif  // STS_AUDIT_AUDIT_LOG_H_

@@ -1,0 +1,153 @@
+#include "sts/config/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace sts::config {
+namespace {
+
+// Collects the parser's complaints so they reach the operator in one status.
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1, ":",
+                    column + 1, ": ", message);
+  }
+  const std::string& errors() const { return errors_; }
+
+ private:
+  std::string errors_;
+};
+
+absl::Status SetDuration(std::string* field, absl::string_view name,
+                         absl::string_view fallback, absl::Duration min, absl::Duration max) {
+  if (field->empty()) *field = std::string(fallback);
+  absl::Duration d;
+  if (!absl::ParseDuration(*field, &d)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": \"", *field, "\" is not a duration (e.g. \"90s\", \"1h\")"));
+  }
+  if (d < min || d > max) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", *field, " is outside ",
+                                                   absl::FormatDuration(min), "..",
+                                                   absl::FormatDuration(max)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Duration Parsed(const std::string& text) {
+  absl::Duration d;
+  absl::ParseDuration(text, &d);  // validated by ApplyDefaultsAndValidate
+  return d;
+}
+
+}  // namespace
+
+absl::StatusOr<StsConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  StsConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text.str(), &config)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", errors.errors()));
+  }
+  return config;
+}
+
+absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
+  if (c->listen_address().empty()) c->set_listen_address("127.0.0.1:8443");
+  if (c->tls().client_ca_file().empty() || c->tls().cert_file().empty() ||
+      c->tls().key_file().empty()) {
+    return absl::InvalidArgumentError(
+        "tls.client_ca_file, tls.cert_file and tls.key_file are required: the STS serves "
+        "mutual TLS only");
+  }
+  TokenConfig* t = c->mutable_tokens();
+  const absl::Duration day = absl::Hours(24);
+  for (auto [field, name, fallback, min, max] :
+       std::initializer_list<std::tuple<std::string*, absl::string_view, absl::string_view,
+                                        absl::Duration, absl::Duration>>{
+           {t->mutable_default_lifetime(), "tokens.default_lifetime", "1h", absl::Seconds(1), 7 * day},
+           {t->mutable_max_lifetime(), "tokens.max_lifetime", "12h", absl::Seconds(1), 7 * day},
+           {t->mutable_min_lifetime(), "tokens.min_lifetime", "1s", absl::Seconds(1), 7 * day},
+           {t->mutable_clock_skew(), "tokens.clock_skew", "5m", absl::Seconds(1), absl::Hours(1)},
+           {t->mutable_rollover_window(), "tokens.rollover_window", "5m", absl::ZeroDuration(), day},
+           {t->mutable_expired_renewal_max_age(), "tokens.expired_renewal_max_age", "10m",
+            absl::ZeroDuration(), 7 * day},
+           {t->mutable_retention(), "tokens.retention", "10m", absl::ZeroDuration(), 7 * day},
+           {t->mutable_sweep_interval(), "tokens.sweep_interval", "1s", absl::Milliseconds(10),
+            absl::Minutes(10)},
+           {c->mutable_server()->mutable_drain_timeout(), "server.drain_timeout", "10s",
+            absl::ZeroDuration(), absl::Minutes(10)},
+       }) {
+    if (absl::Status s = SetDuration(field, name, fallback, min, max); !s.ok()) return s;
+  }
+  if (Parsed(t->min_lifetime()) > Parsed(t->default_lifetime()) ||
+      Parsed(t->default_lifetime()) > Parsed(t->max_lifetime())) {
+    return absl::InvalidArgumentError(
+        "tokens: min_lifetime <= default_lifetime <= max_lifetime must hold");
+  }
+  if (t->default_key_size() == 0) t->set_default_key_size(256);
+  if (t->default_key_size() < 128 || t->default_key_size() > 512 ||
+      t->default_key_size() % 8 != 0) {
+    return absl::InvalidArgumentError("tokens.default_key_size must be 128..512, a multiple of 8");
+  }
+  if (t->max_pending_keys() == 0) t->set_max_pending_keys(5);
+  if (t->max_pending_keys() > keyring::kMaxPendingKeysLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("tokens.max_pending_keys must be at most ",
+                                                   keyring::kMaxPendingKeysLimit));
+  }
+  if (t->max_tokens_per_principal() == 0) t->set_max_tokens_per_principal(128);
+  if (t->max_tokens_total() == 0) t->set_max_tokens_total(1'000'000);
+  if (t->max_retained_tokens() == 0) t->set_max_retained_tokens(250'000);
+  if (t->replay_cache_entries() == 0) t->set_replay_cache_entries(900'000);
+  ServerConfig* s = c->mutable_server();
+  if (s->max_request_bytes() == 0) s->set_max_request_bytes(64 * 1024);
+  if (s->max_request_bytes() < 1024 || s->max_request_bytes() > 16 * 1024 * 1024) {
+    return absl::InvalidArgumentError("server.max_request_bytes must be 1 KiB..16 MiB");
+  }
+  if (s->completion_queues() > 256) {
+    return absl::InvalidArgumentError("server.completion_queues must be at most 256");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
+  StsConfig copy = c;
+  if (absl::Status s = ApplyDefaultsAndValidate(&copy); !s.ok()) return s;
+  const TokenConfig& t = copy.tokens();
+  Settings out;
+  out.tokens.default_lifetime = Parsed(t.default_lifetime());
+  out.tokens.max_lifetime = Parsed(t.max_lifetime());
+  out.tokens.min_lifetime = Parsed(t.min_lifetime());
+  out.tokens.default_key_bits = t.default_key_size();
+  out.tokens.rollover_window = Parsed(t.rollover_window());
+  out.tokens.allow_expired_renewal = t.allow_expired_renewal();
+  out.tokens.expired_renewal_max_age = Parsed(t.expired_renewal_max_age());
+  out.tokens.retention = Parsed(t.retention());
+  out.keyring.max_live_tokens = t.max_tokens_total();
+  out.keyring.max_live_per_principal = t.max_tokens_per_principal();
+  out.keyring.max_retained_tokens = t.max_retained_tokens();
+  out.keyring.max_pending_keys = t.max_pending_keys();
+  out.clock_skew = Parsed(t.clock_skew());
+  out.sweep_interval = Parsed(t.sweep_interval());
+  out.drain_timeout = Parsed(copy.server().drain_timeout());
+  out.replay_cache_entries = t.replay_cache_entries();
+  out.completion_queues = copy.server().completion_queues();
+  if (out.completion_queues == 0) {
+    out.completion_queues = std::max(1u, std::thread::hardware_concurrency());
+  }
+  out.max_request_bytes = copy.server().max_request_bytes();
+  return out;
+}
+
+}  // namespace sts::config

@@ -1,0 +1,39 @@
+#ifndef STS_CONFIG_CONFIG_H_
+#define STS_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sts/config/sts_config.pb.h"
+#include "sts/keyring/keyring.h"
+#include "sts/token/token_service.h"
+
+namespace sts::config {
+
+// Reads a protobuf-text-format StsConfig. Unknown fields are errors, so a
+// misspelt setting cannot silently fall back to a default.
+absl::StatusOr<StsConfig> LoadConfigFile(const std::string& path);
+
+// Fills every absent field with its default (so the effective configuration
+// can be printed) and checks every value; the first problem found is returned
+// with the field's name.
+absl::Status ApplyDefaultsAndValidate(StsConfig* config);
+
+// The typed settings the server's parts take, from a validated config.
+struct Settings {
+  token::TokenOptions tokens;
+  keyring::Keyring::Limits keyring;
+  absl::Duration clock_skew;
+  absl::Duration sweep_interval;
+  absl::Duration drain_timeout;
+  uint32_t replay_cache_entries = 0;
+  uint32_t completion_queues = 0;
+  uint32_t max_request_bytes = 0;
+};
+absl::StatusOr<Settings> ResolveSettings(const StsConfig& config);
+
+}  // namespace sts::config
+
+#endif  // STS_CONFIG_CONFIG_H_

@@ -1,0 +1,81 @@
+#include "sts/config/config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace sts::config {
+namespace {
+
+StsConfig Minimal() {
+  StsConfig c;
+  c.mutable_tls()->set_client_ca_file("ca.pem");
+  c.mutable_tls()->set_cert_file("server.pem");
+  c.mutable_tls()->set_key_file("server.key");
+  return c;
+}
+
+std::string WriteTemp(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/sts_config_test.textproto";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, FillsEveryDefault) {
+  StsConfig c = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  EXPECT_EQ(c.listen_address(), "127.0.0.1:8443");
+  EXPECT_EQ(c.tokens().default_lifetime(), "1h");
+  EXPECT_EQ(c.tokens().max_lifetime(), "12h");
+  EXPECT_EQ(c.tokens().default_key_size(), 256u);
+  EXPECT_EQ(c.tokens().clock_skew(), "5m");
+  EXPECT_EQ(c.tokens().rollover_window(), "5m");
+  EXPECT_EQ(c.tokens().max_pending_keys(), 5u);
+  EXPECT_EQ(c.tokens().max_tokens_per_principal(), 128u);
+  EXPECT_EQ(c.tokens().replay_cache_entries(), 900000u);
+  absl::StatusOr<Settings> s = ResolveSettings(c);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->tokens.default_lifetime, absl::Hours(1));
+  EXPECT_EQ(s->tokens.max_lifetime, absl::Hours(12));
+  EXPECT_EQ(s->clock_skew, absl::Minutes(5));
+  EXPECT_GE(s->completion_queues, 1u);
+}
+
+TEST(ConfigTest, RequiresTheTlsFiles) {
+  StsConfig c;
+  absl::Status s = ApplyDefaultsAndValidate(&c);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("tls."), std::string::npos);
+}
+
+TEST(ConfigTest, NamesTheFieldOfABadValue) {
+  StsConfig c = Minimal();
+  c.mutable_tokens()->set_default_lifetime("an hour");
+  absl::Status s = ApplyDefaultsAndValidate(&c);
+  EXPECT_NE(s.message().find("tokens.default_lifetime"), std::string::npos) << s;
+  c = Minimal();
+  c.mutable_tokens()->set_default_key_size(100);
+  EXPECT_FALSE(ApplyDefaultsAndValidate(&c).ok());
+  c = Minimal();
+  c.mutable_tokens()->set_default_lifetime("13h");  // over max 12h
+  EXPECT_FALSE(ApplyDefaultsAndValidate(&c).ok());
+}
+
+TEST(ConfigTest, LoadsTextFormatAndRefusesUnknownFields) {
+  absl::StatusOr<StsConfig> c = LoadConfigFile(WriteTemp(R"pb(
+    listen_address: "127.0.0.1:0"
+    tls { client_ca_file: "ca.pem" cert_file: "s.pem" key_file: "s.key" }
+    tokens { default_lifetime: "30m" }
+  )pb"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tokens().default_lifetime(), "30m");
+  absl::StatusOr<StsConfig> bad = LoadConfigFile(WriteTemp("tokens { default_lifetmie: \"1h\" }"));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("default_lifetmie"), std::string::npos);
+  EXPECT_EQ(LoadConfigFile("/nonexistent/sts.textproto").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sts::config

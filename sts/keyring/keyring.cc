@@ -1,0 +1,364 @@
+#include "sts/keyring/keyring.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "client/crypto/constant_time.h"
+#include "client/wire/fault.h"
+
+namespace sts::keyring {
+
+using wire::Refuse;
+using wire::Refusal;
+
+struct Keyring::PendingKey {
+  uint8_t key[kMaxKeyBytes];
+  uint8_t key_size;
+  uint32_t instance;
+  int64_t accept_until_us;
+};
+
+// Kept compact (128 bytes): a million live tokens must fit in ~200 MB.
+struct Keyring::Record {
+  uint8_t key[kMaxKeyBytes];
+  uint8_t key_size;      // bytes; kept after the key is zeroized
+  bool key_present;
+  TokenState state;
+  uint8_t pending_count;
+  uint32_t instance;
+  int64_t created_us;
+  int64_t expires_us;
+  int64_t key_until_us;
+  int64_t forget_after_us;
+  Interned* principal;
+  Interned* applies_to;  // null when none
+  PendingKey* pending;   // [max_pending_keys], oldest first; null when none
+};
+
+struct Keyring::Shard {
+  explicit Shard(size_t pending_block_bytes) : pending_pool(pending_block_bytes) {}
+  mutable absl::Mutex mu;
+  absl::flat_hash_map<TokenId, Record*> records ABSL_GUARDED_BY(mu);
+  SecurePool<Record> pool ABSL_GUARDED_BY(mu);
+  SecureSlabPool pending_pool ABSL_GUARDED_BY(mu);
+};
+
+namespace {
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+crypto::SecretBytes CopyKey(const uint8_t* key, size_t size) {
+  return crypto::SecretBytes::Copy(absl::MakeConstSpan(key, size));
+}
+
+}  // namespace
+
+Keyring::Keyring(const Limits& limits) : limits_(limits) {
+  limits_.max_pending_keys =
+      std::clamp<uint32_t>(limits_.max_pending_keys, 1, kMaxPendingKeysLimit);
+  const size_t pending_block = limits_.max_pending_keys * sizeof(PendingKey);
+  shards_.reserve(kShards);
+  for (size_t i = 0; i < kShards; ++i) {
+    shards_.push_back(std::make_unique<Shard>(pending_block));
+  }
+}
+
+Keyring::~Keyring() { Clear(); }
+
+Keyring::Shard& Keyring::ShardFor(const TokenId& id) const {
+  // Identifiers are random: their last byte spreads them evenly.
+  return *shards_[id.bytes()[15] % kShards];
+}
+
+absl::Status Keyring::AcquireLiveQuota(Interned* principal) {
+  if (principal->live_tokens.fetch_add(1, std::memory_order_relaxed) >=
+      static_cast<int64_t>(limits_.max_live_per_principal)) {
+    principal->live_tokens.fetch_sub(1, std::memory_order_relaxed);
+    return Refuse(Refusal::kQuotaExceeded,
+                  absl::StrCat("the principal already holds its maximum of ",
+                               limits_.max_live_per_principal,
+                               " live security contexts; cancel one or let it expire"));
+  }
+  if (live_.fetch_add(1, std::memory_order_relaxed) >=
+      static_cast<int64_t>(limits_.max_live_tokens)) {
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    principal->live_tokens.fetch_sub(1, std::memory_order_relaxed);
+    return Refuse(Refusal::kQuotaExceeded,
+                  absl::StrCat("the STS holds its maximum of ", limits_.max_live_tokens,
+                               " live security contexts"));
+  }
+  return absl::OkStatus();
+}
+
+void Keyring::ReleaseLiveQuota(Record* record) {
+  record->principal->live_tokens.fetch_sub(1, std::memory_order_relaxed);
+  live_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
+                             absl::string_view applies_to, uint32_t instance,
+                             absl::Span<const uint8_t> key,
+                             const TokenTimeline& timeline) {
+  if (key.empty() || key.size() > kMaxKeyBytes) {
+    return Refuse(Refusal::kInternal, "key size outside what the keyring stores");
+  }
+  Interned* owner = principals_.Acquire(principal);
+  if (absl::Status quota = AcquireLiveQuota(owner); !quota.ok()) {
+    principals_.Release(owner);
+    return quota;
+  }
+  Interned* audience = applies_to.empty() ? nullptr : audiences_.Acquire(applies_to);
+
+  Shard& shard = ShardFor(id);
+  absl::MutexLock lock(&shard.mu);
+  auto [it, inserted] = shard.records.try_emplace(id, nullptr);
+  if (!inserted) {  // 122 random bits collided: treat as a failure, never overwrite
+    owner->live_tokens.fetch_sub(1, std::memory_order_relaxed);
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    principals_.Release(owner);
+    audiences_.Release(audience);
+    return Refuse(Refusal::kInternal, "identifier collision; retry");
+  }
+  Record* record = shard.pool.New();
+  std::memcpy(record->key, key.data(), key.size());
+  record->key_size = static_cast<uint8_t>(key.size());
+  record->key_present = true;
+  record->state = TokenState::kLive;
+  record->instance = instance;
+  record->created_us = Micros(timeline.created);
+  record->expires_us = Micros(timeline.expires);
+  record->key_until_us = Micros(timeline.key_until);
+  record->forget_after_us = Micros(timeline.forget_after);
+  record->principal = owner;
+  record->applies_to = audience;
+  it->second = record;
+  return absl::OkStatus();
+}
+
+std::optional<TokenView> Keyring::Find(const TokenId& id, absl::Time now,
+                                       bool with_keys) const {
+  const int64_t now_us = Micros(now);
+  Shard& shard = ShardFor(id);
+  absl::ReaderMutexLock lock(&shard.mu);
+  auto it = shard.records.find(id);
+  if (it == shard.records.end()) return std::nullopt;
+  const Record* r = it->second;
+  TokenView view;
+  view.state = r->state;
+  if (view.state == TokenState::kLive && now_us >= r->expires_us) {
+    view.state = TokenState::kExpired;
+  }
+  view.instance = r->instance;
+  view.created = FromMicros(r->created_us);
+  view.expires = FromMicros(r->expires_us);
+  view.principal = r->principal->value;
+  if (r->applies_to != nullptr) view.applies_to = r->applies_to->value;
+  view.key_bits = r->key_size * 8u;
+  if (with_keys) {
+    if (r->key_present && now_us < r->key_until_us) {
+      view.keys.push_back(KeyCopy{r->instance, view.expires, CopyKey(r->key, r->key_size)});
+    }
+    for (int i = r->pending_count - 1; i >= 0; --i) {
+      const PendingKey& p = r->pending[i];
+      if (now_us < p.accept_until_us) {
+        view.keys.push_back(
+            KeyCopy{p.instance, FromMicros(p.accept_until_us), CopyKey(p.key, p.key_size)});
+      }
+    }
+  }
+  return view;
+}
+
+absl::StatusOr<uint32_t> Keyring::Rotate(const TokenId& id, absl::Time now,
+                                         absl::Span<const uint8_t> new_key,
+                                         const TokenTimeline& timeline,
+                                         absl::Time pending_until, bool allow_expired) {
+  if (new_key.empty() || new_key.size() > kMaxKeyBytes) {
+    return Refuse(Refusal::kInternal, "key size outside what the keyring stores");
+  }
+  const int64_t now_us = Micros(now);
+  Shard& shard = ShardFor(id);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.records.find(id);
+  if (it == shard.records.end()) {
+    return Refuse(Refusal::kUnknownContext, "no such security context");
+  }
+  Record* r = it->second;
+  if (r->state == TokenState::kCancelled) {
+    return Refuse(Refusal::kCancelledContext, "the security context was cancelled");
+  }
+  const bool expired = r->state == TokenState::kExpired || now_us >= r->expires_us;
+  if (expired) {
+    if (!allow_expired || !r->key_present) {
+      return Refuse(Refusal::kExpiredContext, "the security context has expired");
+    }
+    if (r->state == TokenState::kExpired) {  // swept: back under the quotas
+      if (absl::Status quota = AcquireLiveQuota(r->principal); !quota.ok()) return quota;
+      retained_.fetch_sub(1, std::memory_order_relaxed);
+      r->state = TokenState::kLive;
+    }
+  }
+
+  const int64_t old_accept_until = std::min(Micros(pending_until), r->expires_us);
+  if (!expired && r->key_present && old_accept_until > now_us) {
+    if (r->pending == nullptr) {
+      r->pending = static_cast<PendingKey*>(shard.pending_pool.Allocate());
+      r->pending_count = 0;
+    }
+    if (r->pending_count == limits_.max_pending_keys) {  // drop the oldest
+      std::memmove(&r->pending[0], &r->pending[1],
+                   sizeof(PendingKey) * (r->pending_count - 1));
+      --r->pending_count;
+      crypto::SecureZero(&r->pending[r->pending_count], sizeof(PendingKey));
+    }
+    PendingKey& slot = r->pending[r->pending_count++];
+    std::memcpy(slot.key, r->key, r->key_size);
+    slot.key_size = r->key_size;
+    slot.instance = r->instance;
+    slot.accept_until_us = old_accept_until;
+  }
+  crypto::SecureZero(r->key, sizeof(r->key));
+  std::memcpy(r->key, new_key.data(), new_key.size());
+  r->key_size = static_cast<uint8_t>(new_key.size());
+  r->key_present = true;
+  r->instance += 1;
+  r->created_us = Micros(timeline.created);
+  r->expires_us = Micros(timeline.expires);
+  r->key_until_us = Micros(timeline.key_until);
+  r->forget_after_us = Micros(timeline.forget_after);
+  return r->instance;
+}
+
+void Keyring::DropKeys(Shard& shard, Record* r) {
+  crypto::SecureZero(r->key, sizeof(r->key));
+  r->key_present = false;
+  if (r->pending != nullptr) {
+    shard.pending_pool.Release(r->pending);  // zeroizes the block
+    r->pending = nullptr;
+    r->pending_count = 0;
+  }
+}
+
+void Keyring::Erase(Shard& shard, const TokenId& id, Record* r) {
+  if (r->state == TokenState::kLive) {
+    ReleaseLiveQuota(r);
+  } else {
+    retained_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  DropKeys(shard, r);
+  principals_.Release(r->principal);
+  audiences_.Release(r->applies_to);
+  shard.records.erase(id);
+  shard.pool.Delete(r);
+}
+
+bool Keyring::Retire(Shard& shard, const TokenId& id, Record* r, TokenState state,
+                     absl::Time forget_after) {
+  if (r->state == TokenState::kLive) {
+    if (retained_.load(std::memory_order_relaxed) >=
+        static_cast<int64_t>(limits_.max_retained_tokens)) {
+      Erase(shard, id, r);
+      return false;
+    }
+    ReleaseLiveQuota(r);
+    retained_.fetch_add(1, std::memory_order_relaxed);
+  }
+  r->state = state;
+  r->forget_after_us = Micros(forget_after);
+  return true;
+}
+
+absl::StatusOr<Keyring::CancelOutcome> Keyring::Cancel(const TokenId& id,
+                                                       absl::Time now,
+                                                       absl::Time forget_after) {
+  Shard& shard = ShardFor(id);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.records.find(id);
+  if (it == shard.records.end()) {
+    return Refuse(Refusal::kUnknownContext, "no such security context");
+  }
+  Record* r = it->second;
+  if (r->state == TokenState::kCancelled) return CancelOutcome::kAlreadyCancelled;
+  DropKeys(shard, r);
+  Retire(shard, id, r, TokenState::kCancelled, forget_after);
+  return CancelOutcome::kCancelled;
+}
+
+Keyring::SweepStats Keyring::Sweep(absl::Time now) {
+  const int64_t now_us = Micros(now);
+  SweepStats stats;
+  for (size_t s = 0; s < kShards; ++s) {
+    Shard& shard = *shards_[s];
+    absl::MutexLock lock(&shard.mu);
+    for (auto it = shard.records.begin(); it != shard.records.end();) {
+      const TokenId id = it->first;
+      Record* r = it->second;
+      ++it;  // erasing `id` below leaves `it` valid
+      if (r->pending != nullptr) {
+        uint8_t kept = 0;
+        for (uint8_t i = 0; i < r->pending_count; ++i) {
+          if (r->pending[i].accept_until_us > now_us) {
+            if (kept != i) std::memcpy(&r->pending[kept], &r->pending[i], sizeof(PendingKey));
+            ++kept;
+          } else {
+            ++stats.keys_zeroized;
+          }
+        }
+        for (uint8_t i = kept; i < r->pending_count; ++i) {
+          crypto::SecureZero(&r->pending[i], sizeof(PendingKey));
+        }
+        r->pending_count = kept;
+        if (kept == 0) {
+          shard.pending_pool.Release(r->pending);
+          r->pending = nullptr;
+        }
+      }
+      if (r->state == TokenState::kLive && now_us >= r->expires_us) {
+        ++stats.expired;
+        if (!Retire(shard, id, r, TokenState::kExpired, FromMicros(r->forget_after_us))) {
+          ++stats.forgotten;
+          continue;
+        }
+      }
+      if (r->key_present && now_us >= r->key_until_us) {
+        crypto::SecureZero(r->key, sizeof(r->key));
+        r->key_present = false;
+        ++stats.keys_zeroized;
+      }
+      if (now_us >= r->forget_after_us) {
+        Erase(shard, id, r);
+        ++stats.forgotten;
+      }
+    }
+  }
+  return stats;
+}
+
+void Keyring::Clear() {
+  for (size_t s = 0; s < kShards; ++s) {
+    Shard& shard = *shards_[s];
+    absl::MutexLock lock(&shard.mu);
+    while (!shard.records.empty()) {
+      auto it = shard.records.begin();
+      const TokenId id = it->first;
+      Erase(shard, id, it->second);
+    }
+  }
+}
+
+Keyring::Stats Keyring::stats() const {
+  Stats stats;
+  stats.live = static_cast<uint64_t>(live_.load(std::memory_order_relaxed));
+  stats.retained = static_cast<uint64_t>(retained_.load(std::memory_order_relaxed));
+  for (size_t s = 0; s < kShards; ++s) {
+    const Shard& shard = *shards_[s];
+    absl::ReaderMutexLock lock(&shard.mu);
+    stats.records += shard.records.size();
+    stats.pool_bytes += shard.pool.bytes_mapped() + shard.pending_pool.bytes_mapped();
+  }
+  return stats;
+}
+
+}  // namespace sts::keyring

@@ -1,0 +1,163 @@
+#ifndef STS_KEYRING_KEYRING_H_
+#define STS_KEYRING_KEYRING_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "client/crypto/secret_bytes.h"
+#include "sts/keyring/intern_table.h"
+#include "sts/keyring/secure_pool.h"
+#include "sts/keyring/token_id.h"
+
+namespace sts::keyring {
+
+inline constexpr size_t kMaxKeyBytes = 64;  // 512-bit keys
+inline constexpr uint32_t kMaxPendingKeysLimit = 8;
+
+enum class TokenState : uint8_t { kLive, kExpired, kCancelled };
+
+// One generation of a context's key, copied out of the keyring.
+struct KeyCopy {
+  uint32_t instance = 0;
+  absl::Time accept_until;
+  crypto::SecretBytes key;
+};
+
+// A consistent copy of one record, taken under its shard's lock.
+struct TokenView {
+  TokenState state = TokenState::kLive;  // kExpired once now >= expires
+  uint32_t instance = 0;
+  absl::Time created;
+  absl::Time expires;
+  std::string principal;
+  std::string applies_to;
+  uint32_t key_bits = 0;
+  // Present only when asked for: the current key first (if still retained),
+  // then superseded keys inside their rollover window, newest first.
+  std::vector<KeyCopy> keys;
+};
+
+// When the parts of a record go away (each at or after the previous one).
+struct TokenTimeline {
+  absl::Time created;
+  absl::Time expires;       // the token stops being valid
+  absl::Time key_until;     // the current key is zeroized (>= expires)
+  absl::Time forget_after;  // the record is erased (>= key_until)
+};
+
+// The STS's in-memory store of security contexts and their keys.
+//
+// Thread safe and sharded: each operation locks one of 64 shards (lookups
+// share it), so there is no global lock on the Issue/Validate path. Keys live
+// in SecurePool slots (never moved, never in core dumps, zeroized when
+// dropped) and leave only as crypto::SecretBytes copies.
+//
+// Quotas: live tokens per principal and in total (RESOURCE_EXHAUSTED with
+// wst:RequestFailed past them). Cancelled and expired records are kept, keys
+// zeroized, until their forget_after time so that later calls get a precise
+// answer ("cancelled", "expired") rather than "unknown"; at most
+// max_retained_tokens of them, beyond which they are erased at once.
+class Keyring {
+ public:
+  struct Limits {
+    uint64_t max_live_tokens = 1'000'000;
+    uint32_t max_live_per_principal = 128;
+    uint64_t max_retained_tokens = 250'000;
+    uint32_t max_pending_keys = 5;  // 1..kMaxPendingKeysLimit
+  };
+
+  explicit Keyring(const Limits& limits);
+  ~Keyring();  // zeroizes every key
+  Keyring(const Keyring&) = delete;
+  Keyring& operator=(const Keyring&) = delete;
+
+  // Stores a new live token. Refuses past a quota, or a key of more than
+  // kMaxKeyBytes.
+  absl::Status Insert(const TokenId& id, absl::string_view principal,
+                      absl::string_view applies_to, uint32_t instance,
+                      absl::Span<const uint8_t> key, const TokenTimeline& timeline);
+
+  // A copy of the record, with its keys when `with_keys`; nullopt when none is
+  // stored. The state reflects `now` even before the sweeper has run.
+  std::optional<TokenView> Find(const TokenId& id, absl::Time now,
+                                bool with_keys) const;
+
+  // Renewal: the current key becomes a superseded one, accepted until
+  // min(pending_until, old expiry) (at most max_pending_keys are kept, oldest
+  // zeroized first); `new_key` becomes current under the next instance with
+  // `timeline`. A token expired at `now` is renewed only if `allow_expired`
+  // and its key is still retained, and then counts against the quotas
+  // again. Returns the new instance.
+  absl::StatusOr<uint32_t> Rotate(const TokenId& id, absl::Time now,
+                                  absl::Span<const uint8_t> new_key,
+                                  const TokenTimeline& timeline,
+                                  absl::Time pending_until, bool allow_expired);
+
+  enum class CancelOutcome { kCancelled, kAlreadyCancelled };
+  // Zeroizes every key of the token and marks it cancelled; it is retained
+  // (as such) until `forget_after`. Unknown -> wsc:BadContextToken.
+  absl::StatusOr<CancelOutcome> Cancel(const TokenId& id, absl::Time now,
+                                       absl::Time forget_after);
+
+  struct SweepStats {
+    uint64_t expired = 0;        // live -> expired
+    uint64_t keys_zeroized = 0;  // current or superseded keys dropped
+    uint64_t forgotten = 0;      // records erased
+  };
+  // Applies every timeline at `now`. Locks one shard at a time, so lookups
+  // wait at most one shard's scan.
+  SweepStats Sweep(absl::Time now);
+
+  // Erases everything, zeroizing every key (shutdown).
+  void Clear();
+
+  struct Stats {
+    uint64_t live = 0;
+    uint64_t retained = 0;
+    uint64_t records = 0;
+    uint64_t pool_bytes = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct PendingKey;
+  struct Record;
+  struct Shard;
+  static constexpr size_t kShards = 64;
+
+  Shard& ShardFor(const TokenId& id) const;
+  // Leaving the live state: quota bookkeeping.
+  void ReleaseLiveQuota(Record* record);
+  // Zeroizes the current and superseded keys.
+  void DropKeys(Shard& shard, Record* record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Moves a live record to expired/cancelled: erases it at once when the
+  // retained budget is spent. Returns false if the record was erased.
+  bool Retire(Shard& shard, const TokenId& id, Record* record, TokenState state,
+              absl::Time forget_after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void Erase(Shard& shard, const TokenId& id, Record* record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  absl::Status AcquireLiveQuota(Interned* principal);
+
+  Limits limits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  InternTable principals_;
+  InternTable audiences_;
+  std::atomic<int64_t> live_{0};
+  std::atomic<int64_t> retained_{0};
+};
+
+}  // namespace sts::keyring
+
+#endif  // STS_KEYRING_KEYRING_H_

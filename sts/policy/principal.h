@@ -1,0 +1,27 @@
+#ifndef STS_POLICY_PRINCIPAL_H_
+#define STS_POLICY_PRINCIPAL_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace sts::policy {
+
+// The identity fields of a client certificate that the TLS layer verified.
+struct PeerIdentity {
+  bool verified = false;  // the chain was verified against the client CAs
+  std::vector<std::string> uri_sans;
+  std::vector<std::string> dns_sans;
+  std::string common_name;
+};
+
+// The principal a verified certificate stands for (DESIGN.md section 3): its
+// SPIFFE ID (the URI SAN with scheme spiffe://; more than one is ambiguous
+// and refused), else its first DNS SAN, else its subject CN. No verified
+// certificate, or none of these: wst:FailedAuthentication.
+absl::StatusOr<std::string> PrincipalOf(const PeerIdentity& peer);
+
+}  // namespace sts::policy
+
+#endif  // STS_POLICY_PRINCIPAL_H_

@@ -1,0 +1,43 @@
+#ifndef STS_POP_PROOF_VERIFIER_H_
+#define STS_POP_PROOF_VERIFIER_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "client/wire/proof.h"
+#include "sts/keyring/keyring.h"
+#include "sts/pop/replay_cache.h"
+#include "sts/v1/proof.pb.h"
+
+namespace sts::pop {
+
+// Decides whether a Renew/Cancel request proves possession of its context's
+// key. In order, each failure with its own fault:
+//   no proof, malformed nonce or MAC      wst:InvalidRequest / FailedAuthentication
+//   timestamp outside now +- clock skew   wst:ExpiredData
+//   instance not among the usable keys    wsc:UnknownDerivationSource
+//   MAC mismatch                          wst:FailedAuthentication
+//   (context, nonce) already used         wst:FailedAuthentication
+// The replay cache is consulted last, so forged proofs cannot fill it.
+// Thread safe if the replay cache is.
+class ProofVerifier {
+ public:
+  ProofVerifier(absl::Duration clock_skew, ReplayCache* replay_cache)
+      : clock_skew_(clock_skew), replay_cache_(replay_cache) {}
+
+  // `keys`: the keys the holder may have used (current, then rolling over).
+  absl::Status Verify(const wire::ProofSubject& subject,
+                      const sts::v1::ProofOfPossession& proof, bool has_proof,
+                      const wire::Digest& request_digest,
+                      absl::Span<const keyring::KeyCopy> keys, absl::Time now) const;
+
+  absl::Duration clock_skew() const { return clock_skew_; }
+
+ private:
+  absl::Duration clock_skew_;
+  ReplayCache* replay_cache_;
+};
+
+}  // namespace sts::pop
+
+#endif  // STS_POP_PROOF_VERIFIER_H_

@@ -1,0 +1,427 @@
+#include "sts/token/token_service.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/crypto/bytes.h"
+#include "client/crypto/random.h"
+#include "client/wire/computed_key.h"
+#include "client/wire/fault.h"
+#include "client/wire/proof.h"
+#include "client/wire/uris.h"
+#include "sts/keyring/token_id.h"
+
+namespace sts::token {
+namespace {
+
+using keyring::KeyCopy;
+using keyring::TokenId;
+using keyring::TokenState;
+using keyring::TokenView;
+using wire::Refuse;
+using wire::Refusal;
+
+// Bounds on client-chosen fields, checked before any work is done.
+constexpr size_t kMaxContextBytes = 256;
+constexpr size_t kMaxAppliesToBytes = 1024;
+constexpr size_t kMaxEntropyBytes = 512;
+constexpr uint32_t kMinKeyBits = 128;
+constexpr uint32_t kMaxKeyBits = 512;
+// Issuer entropy is never shorter than this, whatever the key size.
+constexpr size_t kMinIssuerEntropyBytes = 32;
+
+absl::Status CheckLength(absl::string_view field, absl::string_view value, size_t max) {
+  if (value.size() <= max) return absl::OkStatus();
+  return Refuse(Refusal::kMalformedRequest,
+                absl::StrCat(field, " is ", value.size(), " bytes; the limit is ", max));
+}
+
+absl::Status CheckOneOf(absl::string_view field, absl::string_view value,
+                        std::initializer_list<absl::string_view> accepted) {
+  for (absl::string_view a : accepted) {
+    if (value == a) return absl::OkStatus();
+  }
+  return Refuse(Refusal::kMalformedRequest,
+                absl::StrCat("unsupported ", field, " \"", value.substr(0, 128), "\""));
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1'000'000'000;
+  int64_t rest = nanos % 1'000'000'000;
+  if (rest < 0) {
+    rest += 1'000'000'000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest));
+}
+
+void SetLifetime(absl::Time created, absl::Time expires, sts::v1::Lifetime* out) {
+  SetTimestamp(created, out->mutable_created());
+  SetTimestamp(expires, out->mutable_expires());
+}
+
+absl::StatusOr<TokenId> ParseTarget(absl::string_view field,
+                                    const sts::v1::SecurityContextToken& target) {
+  std::optional<TokenId> id = TokenId::Parse(target.identifier());
+  if (!id.has_value()) {
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat(field, ".identifier must be urn:uuid:<uuid>"));
+  }
+  return *id;
+}
+
+// What a requested lifetime resolves to: unset -> default, over the maximum
+// -> clamped, non-positive or under the minimum -> refused.
+absl::StatusOr<absl::Duration> ResolveLifetime(const TokenOptions& options, bool has,
+                                               const google::protobuf::Duration& d) {
+  if (!has) return options.default_lifetime;
+  const absl::Duration requested = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  if (requested <= absl::ZeroDuration() || requested < options.min_lifetime) {
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat("requested lifetime must be at least ",
+                               absl::FormatDuration(options.min_lifetime)));
+  }
+  return std::min(requested, options.max_lifetime);
+}
+
+absl::StatusOr<uint32_t> ResolveKeyBits(uint32_t requested, uint32_t fallback) {
+  const uint32_t bits = requested == 0 ? fallback : requested;
+  if (bits < kMinKeyBits || bits > kMaxKeyBits || bits % 8 != 0) {
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat("key size ", bits, " bits is outside 128..512 (multiples of 8)"));
+  }
+  return bits;
+}
+
+// The new key of a context and how the requestor learns it.
+struct NewKey {
+  crypto::SecretBytes key;
+  std::string computed_key_algorithm;  // empty: the key is returned as is
+  std::string issuer_entropy;
+};
+
+absl::StatusOr<NewKey> MakeKey(bool has_entropy, const sts::v1::Entropy& entropy,
+                               absl::string_view algorithm, uint32_t key_bits) {
+  const size_t key_bytes = key_bits / 8;
+  NewKey out;
+  if (!has_entropy) {
+    if (!algorithm.empty()) {
+      return Refuse(Refusal::kMalformedRequest,
+                    "computed_key_algorithm requires requestor entropy");
+    }
+    absl::StatusOr<crypto::SecretBytes> key = crypto::RandomSecret(key_bytes);
+    if (!key.ok()) return Refuse(Refusal::kInternal, "random source failed");
+    out.key = *std::move(key);
+    return out;
+  }
+  const sts::v1::BinarySecret& secret = entropy.binary_secret();
+  if (absl::Status s = CheckOneOf("entropy type", secret.type(),
+                                  {"", wire::kBinarySecretNonce});
+      !s.ok()) {
+    return s;
+  }
+  if (secret.value().size() < key_bytes) {
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat("requestor entropy is ", secret.value().size(),
+                               " bytes; at least the key size (", key_bytes, " bytes) is required"));
+  }
+  if (absl::Status s = CheckLength("requestor entropy", secret.value(), kMaxEntropyBytes);
+      !s.ok()) {
+    return s;
+  }
+  out.computed_key_algorithm =
+      std::string(algorithm.empty() ? wire::kComputedKeyPSha1 : algorithm);
+  if (!wire::IsSupportedComputedKeyAlgorithm(out.computed_key_algorithm)) {
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat("unsupported computed_key_algorithm \"",
+                               algorithm.substr(0, 128), "\""));
+  }
+  absl::StatusOr<std::string> issuer =
+      crypto::RandomBytes(std::max(key_bytes, kMinIssuerEntropyBytes));
+  if (!issuer.ok()) return Refuse(Refusal::kInternal, "random source failed");
+  out.issuer_entropy = *std::move(issuer);
+  absl::StatusOr<crypto::SecretBytes> key = wire::ComputeKey(
+      out.computed_key_algorithm, crypto::AsBytes(secret.value()), crypto::AsBytes(out.issuer_entropy), key_bytes);
+  if (!key.ok()) return key.status();
+  out.key = *std::move(key);
+  return out;
+}
+
+// The RSTR for Issue and Renew.
+void FillTokenResponse(absl::string_view context, const TokenId& id, uint32_t instance,
+                       absl::Time created, absl::Time expires, uint32_t key_bits,
+                       absl::string_view applies_to, absl::string_view principal,
+                       const NewKey& key, sts::v1::RequestSecurityTokenResponse* r) {
+  const std::string urn = id.ToUrn();
+  r->set_context(std::string(context));
+  r->set_token_type(std::string(wire::kTokenTypeSct));
+  sts::v1::SecurityContextToken* sct = r->mutable_requested_security_token();
+  sct->set_identifier(urn);
+  sct->set_instance(absl::StrCat(instance));
+  // An NCName (no colons) for @wsu:Id: "uuid-" and the UUID's text.
+  sct->set_wsu_id(absl::StrCat("uuid-", absl::string_view(urn).substr(9)));
+  r->mutable_requested_attached_reference()->set_uri(absl::StrCat("#", sct->wsu_id()));
+  r->mutable_requested_attached_reference()->set_value_type(std::string(wire::kTokenTypeSct));
+  r->mutable_requested_unattached_reference()->set_uri(urn);
+  r->mutable_requested_unattached_reference()->set_value_type(
+      std::string(wire::kTokenTypeSct));
+  if (key.computed_key_algorithm.empty()) {
+    sts::v1::BinarySecret* secret =
+        r->mutable_requested_proof_token()->mutable_binary_secret();
+    secret->set_value(reinterpret_cast<const char*>(key.key.data()), key.key.size());
+    secret->set_type(std::string(wire::kBinarySecretSymmetricKey));
+  } else {
+    r->mutable_requested_proof_token()->set_computed_key(key.computed_key_algorithm);
+    r->mutable_entropy()->mutable_binary_secret()->set_value(key.issuer_entropy);
+    r->mutable_entropy()->mutable_binary_secret()->set_type(
+        std::string(wire::kBinarySecretNonce));
+  }
+  SetLifetime(created, expires, r->mutable_lifetime());
+  r->set_key_size(key_bits);
+  r->set_applies_to(std::string(applies_to));
+  r->set_principal(std::string(principal));
+}
+
+}  // namespace
+
+TokenService::TokenService(const TokenOptions& options, const policy::Policy* policy,
+                           keyring::Keyring* keyring, const pop::ProofVerifier* proofs,
+                           const Clock* clock)
+    : options_(options), policy_(policy), keyring_(keyring), proofs_(proofs), clock_(clock) {}
+
+absl::Status TokenService::Issue(absl::string_view principal,
+                                 const sts::v1::IssueRequest& request,
+                                 sts::v1::RequestSecurityTokenResponse* response) const {
+  if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
+  if (absl::Status s = CheckLength("applies_to", request.applies_to(), kMaxAppliesToBytes); !s.ok()) return s;
+  if (absl::Status s = CheckOneOf("token_type", request.token_type(),
+                                  {"", wire::kTokenTypeSct, wire::kTokenTypeSct2005});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckOneOf("request_type", request.request_type(),
+                                  {"", wire::kRequestTypeIssue});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckOneOf("key_type", request.key_type(), {"", wire::kKeyTypeSymmetric});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<uint32_t> key_bits = ResolveKeyBits(request.key_size(), options_.default_key_bits);
+  if (!key_bits.ok()) return key_bits.status();
+  absl::StatusOr<absl::Duration> lifetime =
+      ResolveLifetime(options_, request.has_lifetime(), request.lifetime());
+  if (!lifetime.ok()) return lifetime.status();
+  if (!policy_->MayIssue(principal, request.applies_to())) {
+    return Refuse(Refusal::kNotPermitted,
+                  absl::StrCat("policy does not let this principal obtain a context for applies_to \"",
+                               request.applies_to(), "\""));
+  }
+  absl::StatusOr<NewKey> key = MakeKey(request.has_entropy(), request.entropy(),
+                                       request.computed_key_algorithm(), *key_bits);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<TokenId> id = TokenId::Generate();
+  if (!id.ok()) return Refuse(Refusal::kInternal, "random source failed");
+
+  const absl::Time now = clock_->Now();
+  keyring::TokenTimeline timeline;
+  timeline.created = now;
+  timeline.expires = now + *lifetime;
+  timeline.key_until =
+      timeline.expires + (options_.allow_expired_renewal ? options_.expired_renewal_max_age
+                                                         : absl::ZeroDuration());
+  timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
+  constexpr uint32_t kFirstInstance = 1;
+  if (absl::Status s = keyring_->Insert(*id, principal, request.applies_to(), kFirstInstance,
+                                        key->key.span(), timeline);
+      !s.ok()) {
+    return s;
+  }
+  FillTokenResponse(request.context(), *id, kFirstInstance, timeline.created, timeline.expires,
+                    *key_bits, request.applies_to(), principal, *key, response);
+  return absl::OkStatus();
+}
+
+absl::Status TokenService::Renew(absl::string_view principal,
+                                 const sts::v1::RenewRequest& request,
+                                 sts::v1::RequestSecurityTokenResponse* response) const {
+  if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
+  if (absl::Status s = CheckOneOf("request_type", request.request_type(),
+                                  {"", wire::kRequestTypeRenew});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<TokenId> id = ParseTarget("renew_target", request.renew_target());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<absl::Duration> lifetime =
+      ResolveLifetime(options_, request.has_lifetime(), request.lifetime());
+  if (!lifetime.ok()) return lifetime.status();
+
+  const absl::Time now = clock_->Now();
+  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/true);
+  if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
+  if (view->principal != principal) {
+    return Refuse(Refusal::kNotPermitted,
+                  "only the principal the context was issued to may renew it");
+  }
+  if (view->state == TokenState::kCancelled) {
+    return Refuse(Refusal::kCancelledContext, "the security context was cancelled");
+  }
+  if (view->state == TokenState::kExpired) {
+    if (!options_.allow_expired_renewal ||
+        now >= view->expires + options_.expired_renewal_max_age || view->keys.empty() ||
+        view->keys.front().instance != view->instance) {
+      return Refuse(Refusal::kExpiredContext, "the security context has expired");
+    }
+    // Renewal after expiry is allowed: the expired key may still prove
+    // possession, for this call only.
+    view->keys.front().accept_until = view->expires + options_.expired_renewal_max_age;
+  }
+  absl::StatusOr<uint32_t> key_bits = ResolveKeyBits(request.key_size(), view->key_bits);
+  if (!key_bits.ok()) return key_bits.status();
+
+  const std::string identifier = id->ToUrn();
+  if (absl::Status s = proofs_->Verify({wire::kRenewMethod, identifier, ""}, request.proof(),
+                                       request.has_proof(), wire::RequestDigest(request),
+                                       view->keys, now);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<NewKey> key = MakeKey(request.has_entropy(), request.entropy(),
+                                       request.computed_key_algorithm(), *key_bits);
+  if (!key.ok()) return key.status();
+
+  keyring::TokenTimeline timeline;
+  timeline.created = now;
+  timeline.expires = now + *lifetime;
+  timeline.key_until =
+      timeline.expires + (options_.allow_expired_renewal ? options_.expired_renewal_max_age
+                                                         : absl::ZeroDuration());
+  timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
+  absl::StatusOr<uint32_t> instance =
+      keyring_->Rotate(*id, now, key->key.span(), timeline, now + options_.rollover_window,
+                       options_.allow_expired_renewal);
+  if (!instance.ok()) return instance.status();
+  FillTokenResponse(request.context(), *id, *instance, timeline.created, timeline.expires,
+                    *key_bits, view->applies_to, view->principal, *key, response);
+  return absl::OkStatus();
+}
+
+absl::Status TokenService::Cancel(absl::string_view principal,
+                                  const sts::v1::CancelRequest& request,
+                                  sts::v1::CancelResponse* response) const {
+  if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
+  if (absl::Status s = CheckOneOf("request_type", request.request_type(),
+                                  {"", wire::kRequestTypeCancel});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<TokenId> id = ParseTarget("cancel_target", request.cancel_target());
+  if (!id.ok()) return id.status();
+
+  const absl::Time now = clock_->Now();
+  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/true);
+  if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
+  if (view->principal != principal) {
+    return Refuse(Refusal::kNotPermitted,
+                  "only the principal the context was issued to may cancel it");
+  }
+  response->set_context(request.context());
+  if (view->state == TokenState::kCancelled) {
+    // Idempotent for the holder: the keys are gone, so the proof cannot be
+    // checked any more, and nothing is left for it to protect.
+    response->set_requested_token_cancelled(true);
+    return absl::OkStatus();
+  }
+  if (view->state == TokenState::kExpired) {
+    return Refuse(Refusal::kExpiredContext,
+                  "the security context has expired; its keys are already destroyed");
+  }
+  const std::string identifier = id->ToUrn();
+  if (absl::Status s = proofs_->Verify({wire::kCancelMethod, identifier, ""}, request.proof(),
+                                       request.has_proof(), wire::RequestDigest(request),
+                                       view->keys, now);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<keyring::Keyring::CancelOutcome> outcome =
+      keyring_->Cancel(*id, now, now + options_.retention);
+  if (!outcome.ok()) return outcome.status();
+  response->set_requested_token_cancelled(true);
+  return absl::OkStatus();
+}
+
+absl::Status TokenService::Validate(absl::string_view principal,
+                                    const sts::v1::ValidateRequest& request,
+                                    sts::v1::ValidateResponse* response) const {
+  if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
+  if (absl::Status s = CheckOneOf("request_type", request.request_type(),
+                                  {"", wire::kRequestTypeValidate});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckOneOf("token_type", request.token_type(), {"", wire::kTokenTypeStatus});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<TokenId> id = ParseTarget("validate_target", request.validate_target());
+  if (!id.ok()) return id.status();
+
+  const policy::Policy::ValidateAccess access = policy_->ValidateAccessFor(principal);
+  const absl::Time now = clock_->Now();
+  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/false);
+  const bool owner = view.has_value() && view->principal == principal;
+  // Refused whether or not the context exists, so a stranger learns nothing.
+  if (access == policy::Policy::ValidateAccess::kDenied && !owner) {
+    return Refuse(Refusal::kNotPermitted, "policy does not let this principal validate contexts");
+  }
+  const bool audience = view.has_value() && !view->applies_to.empty() &&
+                        view->applies_to == principal &&
+                        access == policy::Policy::ValidateAccess::kKeysAsAudience;
+  if (view.has_value() && view->state == TokenState::kLive && (owner || audience)) {
+    // Second, keyed look-up only for those entitled to keys.
+    view = keyring_->Find(*id, now, /*with_keys=*/true);
+  }
+
+  response->set_context(request.context());
+  response->set_token_type(std::string(wire::kTokenTypeStatus));
+  sts::v1::ValidationStatus* status = response->mutable_status();
+  if (!view.has_value() || view->state != TokenState::kLive) {
+    status->set_code(std::string(wire::kStatusInvalid));
+    status->set_reason(!view.has_value()                          ? "unknown"
+                       : view->state == TokenState::kCancelled ? "cancelled"
+                                                               : "expired");
+    return absl::OkStatus();
+  }
+  status->set_code(std::string(wire::kStatusValid));
+  status->set_reason("valid");
+  response->mutable_token()->set_identifier(id->ToUrn());
+  response->mutable_token()->set_instance(absl::StrCat(view->instance));
+  SetLifetime(view->created, view->expires, response->mutable_lifetime());
+  response->set_principal(view->principal);
+  response->set_applies_to(view->applies_to);
+  response->set_key_size(view->key_bits);
+  for (const KeyCopy& key : view->keys) {
+    sts::v1::ContextKey* out = response->add_keys();
+    out->set_instance(absl::StrCat(key.instance));
+    out->set_key(reinterpret_cast<const char*>(key.key.data()), key.key.size());
+    SetTimestamp(key.accept_until, out->mutable_accept_until());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TokenService::Amend(absl::string_view principal,
+                                 const sts::v1::AmendRequest& request,
+                                 sts::v1::RequestSecurityTokenResponse* response) const {
+  return Refuse(Refusal::kUnsupported,
+                "Amend is not offered: this STS advertises sp:MustNotSendAmend; "
+                "issue a new context instead");
+}
+
+}  // namespace sts::token

@@ -1,0 +1,66 @@
+#ifndef STS_TOKEN_TOKEN_SERVICE_H_
+#define STS_TOKEN_TOKEN_SERVICE_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "client/clock.h"
+#include "sts/keyring/keyring.h"
+#include "sts/policy/policy.h"
+#include "sts/pop/proof_verifier.h"
+#include "sts/v1/sts.pb.h"
+
+namespace sts::token {
+
+struct TokenOptions {
+  absl::Duration default_lifetime = absl::Hours(1);
+  absl::Duration max_lifetime = absl::Hours(12);
+  absl::Duration min_lifetime = absl::Seconds(1);
+  uint32_t default_key_bits = 256;
+  absl::Duration rollover_window = absl::Minutes(5);
+  bool allow_expired_renewal = false;
+  absl::Duration expired_renewal_max_age = absl::Minutes(10);
+  // How long cancelled/expired contexts are remembered as such.
+  absl::Duration retention = absl::Minutes(10);
+};
+
+// The WS-Trust bindings for security context tokens, as plain C++: takes the
+// authenticated caller's principal and an sts.v1 request, fills the response
+// or returns a refusal (client/wire/fault.h) saying why. No gRPC here, so it
+// is tested directly with a fake clock, and a second transport (SOAP) can
+// call it too. Thread safe; holds no lock of its own.
+class TokenService {
+ public:
+  // Borrows everything; all must outlive the service.
+  TokenService(const TokenOptions& options, const policy::Policy* policy,
+               keyring::Keyring* keyring, const pop::ProofVerifier* proofs,
+               const Clock* clock);
+
+  absl::Status Issue(absl::string_view principal, const sts::v1::IssueRequest& request,
+                     sts::v1::RequestSecurityTokenResponse* response) const;
+  absl::Status Renew(absl::string_view principal, const sts::v1::RenewRequest& request,
+                     sts::v1::RequestSecurityTokenResponse* response) const;
+  absl::Status Cancel(absl::string_view principal, const sts::v1::CancelRequest& request,
+                      sts::v1::CancelResponse* response) const;
+  absl::Status Validate(absl::string_view principal,
+                        const sts::v1::ValidateRequest& request,
+                        sts::v1::ValidateResponse* response) const;
+  // Always refused: this STS advertises sp:MustNotSendAmend.
+  absl::Status Amend(absl::string_view principal, const sts::v1::AmendRequest& request,
+                     sts::v1::RequestSecurityTokenResponse* response) const;
+
+  const TokenOptions& options() const { return options_; }
+
+ private:
+  TokenOptions options_;
+  const policy::Policy* policy_;
+  keyring::Keyring* keyring_;
+  const pop::ProofVerifier* proofs_;
+  const Clock* clock_;
+};
+
+}  // namespace sts::token
+
+#endif  // STS_TOKEN_TOKEN_SERVICE_H_
