@@ -1,0 +1,243 @@
+#include "sts/server/sts_server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "client/crypto/constant_time.h"
+#include "client/wire/fault.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "sts/policy/principal.h"
+#include "sts/server/async_unary.h"
+#include "sts/server/credentials.h"
+#include "sts/server/peer_identity.h"
+
+namespace sts::server {
+namespace {
+
+using sts::v1::SecurityTokenService;
+
+// Calls each method keeps requested on each completion queue. More than one,
+// so a burst of arrivals does not wait for the polling thread to re-request.
+constexpr int kCallsPerMethodPerQueue = 16;
+constexpr char kServiceName[] = "sts.v1.SecurityTokenService";
+
+// What the audit line says about a call, taken from its request and response.
+struct AuditFields {
+  absl::string_view identifier;
+  absl::string_view instance;
+  absl::string_view applies_to;
+};
+AuditFields Describe(const sts::v1::IssueRequest& q,
+                     const sts::v1::RequestSecurityTokenResponse& r) {
+  return {r.requested_security_token().identifier(), r.requested_security_token().instance(),
+          q.applies_to()};
+}
+AuditFields Describe(const sts::v1::RenewRequest& q,
+                     const sts::v1::RequestSecurityTokenResponse& r) {
+  return {q.renew_target().identifier(), r.requested_security_token().instance(),
+          r.applies_to()};
+}
+AuditFields Describe(const sts::v1::CancelRequest& q, const sts::v1::CancelResponse&) {
+  return {q.cancel_target().identifier(), q.proof().instance(), ""};
+}
+AuditFields Describe(const sts::v1::ValidateRequest& q, const sts::v1::ValidateResponse& r) {
+  return {q.validate_target().identifier(), r.token().instance(), r.applies_to()};
+}
+AuditFields Describe(const sts::v1::AmendRequest& q,
+                     const sts::v1::RequestSecurityTokenResponse&) {
+  return {q.amend_target().identifier(), q.proof().instance(), ""};
+}
+
+void ScrubString(std::string* s) {
+  if (!s->empty()) crypto::SecureZero(s->data(), s->size());
+}
+void ScrubRstr(sts::v1::RequestSecurityTokenResponse* r) {
+  if (r->requested_proof_token().has_binary_secret()) {
+    ScrubString(r->mutable_requested_proof_token()->mutable_binary_secret()->mutable_value());
+  }
+}
+void ScrubValidate(sts::v1::ValidateResponse* r) {
+  for (sts::v1::ContextKey& key : *r->mutable_keys()) ScrubString(key.mutable_key());
+}
+
+template <class Request, class Response>
+using RequestFn =
+    typename AsyncUnaryMethod<SecurityTokenService::AsyncService, Request, Response>::RequestFn;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StsServer>> StsServer::Start(const sts::config::StsConfig& config,
+                                                            const Clock* clock) {
+  std::unique_ptr<StsServer> server(new StsServer(clock));
+  if (absl::Status s = server->Init(config); !s.ok()) {
+    server->Shutdown();
+    return s;
+  }
+  return server;
+}
+
+absl::Status StsServer::Init(const sts::config::StsConfig& input) {
+  sts::config::StsConfig config = input;
+  if (absl::Status s = sts::config::ApplyDefaultsAndValidate(&config); !s.ok()) return s;
+  absl::StatusOr<config::Settings> settings = config::ResolveSettings(config);
+  if (!settings.ok()) return settings.status();
+  settings_ = *settings;
+
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit =
+      audit::AuditLog::Open(config.audit().path());
+  if (!audit.ok()) return audit.status();
+  audit_ = *std::move(audit);
+  absl::StatusOr<policy::Policy> policy = policy::Policy::FromConfig(config.policy());
+  if (!policy.ok()) return policy.status();
+  policy_ = std::make_unique<policy::Policy>(*std::move(policy));
+  keyring_ = std::make_unique<keyring::Keyring>(settings_.keyring);
+  replay_cache_ = std::make_unique<pop::InMemoryReplayCache>(settings_.replay_cache_entries);
+  proofs_ = std::make_unique<pop::ProofVerifier>(settings_.clock_skew, replay_cache_.get());
+  tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), keyring_.get(),
+                                                  proofs_.get(), clock_);
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MutualTlsCredentials(config.tls());
+  if (!credentials.ok()) return credentials.status();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen_address(), *credentials, &port_);
+  builder.RegisterService(&service_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(settings_.max_request_bytes));
+  for (uint32_t i = 0; i < settings_.completion_queues; ++i) {
+    queues_.push_back(builder.AddCompletionQueue());
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve on ", config.listen_address(), " (address in use?)"));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+
+  if (!config.health_listen_address().empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config.health_listen_address(),
+                                    grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot serve health on ",
+                                                 config.health_listen_address()));
+    }
+    health_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+  }
+
+  RegisterMethods();
+  for (auto& queue : queues_) {
+    grpc::ServerCompletionQueue* cq = queue.get();
+    queue_threads_.emplace_back([cq] {
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
+    });
+  }
+  sweeper_ = std::thread([this, interval = settings_.sweep_interval] { SweeperLoop(interval); });
+  return absl::OkStatus();
+}
+
+template <class Request, class Response>
+grpc::Status StsServer::Serve(
+    absl::string_view operation,
+    absl::Status (token::TokenService::*logic)(absl::string_view, const Request&, Response*) const,
+    grpc::ServerContext& context, const Request& request, Response* response) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> principal = policy::PrincipalOf(PeerIdentityOf(context));
+  const absl::Status status = principal.ok() ? (tokens_.get()->*logic)(*principal, request, response)
+                                             : principal.status();
+  const AuditFields fields = Describe(request, *response);
+  const std::string peer = context.peer();
+  audit::AuditEvent event;
+  event.time = clock_->Now();
+  event.operation = operation;
+  event.principal = principal.ok() ? absl::string_view(*principal) : absl::string_view();
+  event.peer = peer;
+  event.identifier = fields.identifier;
+  event.instance = fields.instance;
+  event.applies_to = fields.applies_to;
+  event.status = &status;
+  event.latency = absl::Now() - start;
+  audit_->Record(event);
+  return wire::ToGrpcStatus(status);
+}
+
+void StsServer::RegisterMethods() {
+  using Service = SecurityTokenService::AsyncService;
+  auto add = [this](auto request_fn, absl::string_view operation, auto logic, auto scrub) {
+    using Traits = decltype(MethodTraits(request_fn));
+    using Request = typename Traits::first_type;
+    using Response = typename Traits::second_type;
+    auto method = std::make_shared<AsyncUnaryMethod<Service, Request, Response>>();
+    method->service = &service_;
+    method->request = request_fn;
+    method->handler = [this, operation, logic](grpc::ServerContext& context,
+                                               const Request& request, Response* response) {
+      return Serve<Request, Response>(operation, logic, context, request, response);
+    };
+    method->scrub = scrub;
+    for (auto& queue : queues_) {
+      for (int i = 0; i < kCallsPerMethodPerQueue; ++i) {
+        AsyncUnaryCall<Service, Request, Response>::Start(method.get(), queue.get());
+      }
+    }
+    methods_.push_back(std::move(method));
+  };
+  add(&Service::RequestIssue, "Issue", &token::TokenService::Issue, &ScrubRstr);
+  add(&Service::RequestRenew, "Renew", &token::TokenService::Renew, &ScrubRstr);
+  add(&Service::RequestCancel, "Cancel", &token::TokenService::Cancel,
+      static_cast<void (*)(sts::v1::CancelResponse*)>(nullptr));
+  add(&Service::RequestValidate, "Validate", &token::TokenService::Validate, &ScrubValidate);
+  add(&Service::RequestAmend, "Amend", &token::TokenService::Amend, &ScrubRstr);
+}
+
+void StsServer::SweepNow() {
+  const absl::Time now = clock_->Now();
+  keyring_->Sweep(now);
+  replay_cache_->Purge(now);
+}
+
+void StsServer::SweeperLoop(absl::Duration interval) {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval);
+    if (stopping_) break;
+    mu_.Unlock();
+    SweepNow();
+    mu_.Lock();
+  }
+}
+
+void StsServer::Shutdown() {
+  absl::MutexLock shutdown_lock(&shutdown_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoSeconds(settings_.drain_timeout));
+  }
+  if (health_server_ != nullptr) health_server_->Shutdown();
+  for (auto& queue : queues_) queue->Shutdown();
+  for (std::thread& t : queue_threads_) t.join();
+  queue_threads_.clear();
+  if (sweeper_.joinable()) sweeper_.join();
+  if (keyring_ != nullptr) keyring_->Clear();
+  if (audit_ != nullptr) audit_->Flush();
+}
+
+StsServer::~StsServer() { Shutdown(); }
+
+}  // namespace sts::server

@@ -1,0 +1,93 @@
+#ifndef STS_SERVER_STS_SERVER_H_
+#define STS_SERVER_STS_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "client/clock.h"
+#include "grpcpp/server.h"
+#include "sts/audit/audit_log.h"
+#include "sts/config/config.h"
+#include "sts/config/sts_config.pb.h"
+#include "sts/keyring/keyring.h"
+#include "sts/policy/policy.h"
+#include "sts/pop/proof_verifier.h"
+#include "sts/pop/replay_cache.h"
+#include "sts/token/token_service.h"
+#include "sts/v1/sts.grpc.pb.h"
+
+namespace sts::server {
+
+// The running STS: the sts.v1 service on gRPC's async API over mutual TLS,
+// gRPC health and reflection beside it, an optional plaintext health-only
+// port, the keyring and its sweeper, the audit log. Everything is built from
+// one StsConfig. Thread safe.
+class StsServer {
+ public:
+  // Builds every part and starts serving; a bad configuration or an address
+  // that cannot be bound is an error, never a half-started server.
+  static absl::StatusOr<std::unique_ptr<StsServer>> Start(const sts::config::StsConfig& config,
+                                                          const Clock* clock = Clock::Real());
+  ~StsServer();  // Shutdown(), if not done yet
+
+  // Graceful stop: health turns NOT_SERVING, new calls are refused, calls in
+  // flight get up to the drain timeout, then every key is zeroized.
+  // Idempotent.
+  void Shutdown();
+
+  // The port actually bound (useful with port 0), and the health-only one
+  // (0 when not configured).
+  int port() const { return port_; }
+  int health_port() const { return health_port_; }
+
+  // Applies every token timeline now (the sweeper thread also does, every
+  // tokens.sweep_interval). For tests driven by a fake clock.
+  void SweepNow();
+
+  keyring::Keyring& keyring() { return *keyring_; }
+
+ private:
+  explicit StsServer(const Clock* clock) : clock_(clock) {}
+  absl::Status Init(const sts::config::StsConfig& config);
+  void RegisterMethods();
+  void SweeperLoop(absl::Duration interval);
+
+  template <class Request, class Response>
+  grpc::Status Serve(absl::string_view operation,
+                     absl::Status (token::TokenService::*logic)(absl::string_view,
+                                                                const Request&, Response*) const,
+                     grpc::ServerContext& context, const Request& request, Response* response);
+
+  const Clock* clock_;
+  config::Settings settings_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<pop::InMemoryReplayCache> replay_cache_;
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<pop::ProofVerifier> proofs_;
+  std::unique_ptr<token::TokenService> tokens_;
+
+  sts::v1::SecurityTokenService::AsyncService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
+  std::vector<std::thread> queue_threads_;
+  // Type-erased AsyncUnaryMethod objects; they outlive every call.
+  std::vector<std::shared_ptr<void>> methods_;
+  int port_ = 0;
+  int health_port_ = 0;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ = false;  // only touched by Shutdown(), under shutdown_mu_
+  absl::Mutex shutdown_mu_;
+  std::thread sweeper_;
+};
+
+}  // namespace sts::server
+
+#endif  // STS_SERVER_STS_SERVER_H_
