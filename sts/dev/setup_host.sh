@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs, from Debian's package registry, whatever this project needs that
+# the machine lacks. Idempotent; quick when nothing is missing. Debian 12, root.
+#   setup_host.sh          build and test dependencies
+#   setup_host.sh --container   also podman and friends for the container test
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap build-essential pkg-config openssl ca-certificates
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
+  libssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhiredis-dev redis-server
+  python3 python3-grpcio python3-protobuf python3-cryptography
+)
+if [[ ${1:-} == --container ]]; then
+  packages+=(podman runc debootstrap)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: these packages are missing; run as root (or install them): ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
