@@ -19,18 +19,32 @@ set -euo pipefail
 die() { echo "make_pki.sh: $*" >&2; exit 2; }
 command -v openssl >/dev/null || die "openssl is missing (apt-get install -y openssl)"
 
-new_key() {  # path
-  ( umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null )
+# One openssl process per certificate (OpenSSL 3's `req -x509 -CA`): key,
+# request and signature at once, with a config file that holds exactly the
+# extensions wanted (the system openssl.cnf would add CA ones).
+issue() {  # dir name subject extensions... [-- extra req args]
+  local dir=$1 name=$2 subject=$3; shift 3
+  local config
+  config=$(mktemp)
+  {
+    printf '[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\n[ext]\n'
+    while (($#)) && [[ $1 != -- ]]; do echo "$1"; shift; done
+  } >"$config"
+  [[ ${1:-} == -- ]] && shift
+  ( umask 077
+    openssl req -x509 -config "$config" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -sha256 -subj "$subject" -keyout "$dir/$name.key" -out "$dir/$name.pem" "$@" 2>/dev/null ) ||
+    { rm -f "$config"; die "openssl could not issue $name"; }
+  rm -f "$config"
+  chmod 644 "$dir/$name.pem"
 }
 
 make_ca() {  # dir name
   local dir=$1 name=$2
   mkdir -p "$dir"
-  new_key "$dir/$name.key"
-  openssl req -new -x509 -sha256 -days 3650 -key "$dir/$name.key" -out "$dir/$name.pem" \
-    -subj "/O=sts development/CN=$name" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  issue "$dir" "$name" "/O=sts development/CN=$name" \
+    "basicConstraints=critical,CA:TRUE" "keyUsage=critical,keyCertSign,cRLSign" \
+    "subjectKeyIdentifier=hash" -- -days 3650
 }
 
 make_leaf() {  # dir ca name [options]
@@ -48,21 +62,13 @@ make_leaf() {  # dir ca name [options]
     shift
   done
   [[ -f $dir/$ca.pem ]] || die "no CA $dir/$ca.pem"
-  local ext
-  ext=$(mktemp)
-  {
-    echo "basicConstraints=critical,CA:FALSE"
-    echo "keyUsage=critical,digitalSignature"
-    echo "extendedKeyUsage=$usage"
-    if ((${#sans[@]})); then (IFS=,; echo "subjectAltName=${sans[*]}"); fi
-  } >"$ext"
-  new_key "$dir/$name.key"
+  local extensions=("basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature"
+                    "extendedKeyUsage=$usage" "authorityKeyIdentifier=keyid")
+  if ((${#sans[@]})); then extensions+=("subjectAltName=$(IFS=,; echo "${sans[*]}")"); fi
   local subject="/O=sts development"
   [[ -n $cn ]] && subject+="/CN=$cn"
-  openssl req -new -sha256 -key "$dir/$name.key" -subj "$subject" 2>/dev/null |
-    openssl x509 -req -sha256 -days 825 -CA "$dir/$ca.pem" -CAkey "$dir/$ca.key" \
-      -CAcreateserial -CAserial "$dir/$ca.srl" -extfile "$ext" -out "$dir/$name.pem" 2>/dev/null
-  rm -f "$ext"
+  issue "$dir" "$name" "$subject" "${extensions[@]}" -- \
+    -days 825 -CA "$dir/$ca.pem" -CAkey "$dir/$ca.key"
 }
 
 case ${1:-} in
