@@ -126,9 +126,10 @@ AuditLog::AuditLog(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd) {
 
 AuditLog::~AuditLog() {
   {
-    absl::MutexLock lock(&stop_mu_);
+    std::lock_guard<std::mutex> lock(stop_mu_);
     stop_ = true;
   }
+  stop_cv_.notify_all();
   writer_.join();
   Flush();
   if (owns_fd_) ::close(fd_);
@@ -143,7 +144,7 @@ void AuditLog::Record(const AuditEvent& event) {
   line.push_back('\n');
   bool self_write = false;
   {
-    absl::MutexLock lock(&buffer.mu);
+    std::lock_guard<std::mutex> lock(buffer.mu);
     buffer.pending.append(line);
     self_write = buffer.pending.size() > kSelfWriteThreshold;
   }
@@ -153,11 +154,11 @@ void AuditLog::Record(const AuditEvent& event) {
 void AuditLog::WriteOut(Buffer& buffer) {
   std::string data;
   {
-    absl::MutexLock lock(&buffer.mu);
+    std::lock_guard<std::mutex> lock(buffer.mu);
     data.swap(buffer.pending);
   }
   if (data.empty()) return;
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   WriteAll(fd_, data);
 }
 
@@ -166,12 +167,12 @@ void AuditLog::Flush() {
 }
 
 void AuditLog::WriterLoop() {
-  absl::MutexLock lock(&stop_mu_);
+  std::unique_lock<std::mutex> lock(stop_mu_);
   while (!stop_) {
-    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(50));
-    stop_mu_.Unlock();
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
+    lock.unlock();
     Flush();
-    stop_mu_.Lock();
+    lock.lock();
   }
 }
 

@@ -2,14 +2,15 @@
 #define STS_AUDIT_AUDIT_LOG_H_
 
 #include <array>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace sts::audit {
@@ -54,8 +55,10 @@ class AuditLog {
 
  private:
   static constexpr size_t kBuffers = 16;
+  // std::mutex, not absl::Mutex, throughout: Debian's Abseil is built without
+  // sanitizer annotations, so ThreadSanitizer could not see it synchronize.
   struct Buffer {
-    absl::Mutex mu;
+    std::mutex mu;
     std::string pending;
   };
   AuditLog(int fd, bool owns_fd);
@@ -64,10 +67,11 @@ class AuditLog {
 
   int fd_;
   bool owns_fd_;
-  absl::Mutex write_mu_;  // keeps lines from interleaving on the file
+  std::mutex write_mu_;  // keeps lines from interleaving on the file
   std::array<Buffer, kBuffers> buffers_;
-  absl::Mutex stop_mu_;
-  bool stop_ = false;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by stop_mu_
   std::thread writer_;
 };
 

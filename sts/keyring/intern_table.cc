@@ -10,7 +10,7 @@ InternTable::Shard& InternTable::ShardFor(absl::string_view value) {
 
 Interned* InternTable::Acquire(absl::string_view value) {
   Shard& shard = ShardFor(value);
-  absl::MutexLock lock(&shard.mu);
+  std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.entries.find(value);
   if (it == shard.entries.end()) {
     auto entry = std::make_unique<Interned>();
@@ -25,14 +25,14 @@ Interned* InternTable::Acquire(absl::string_view value) {
 void InternTable::Release(Interned* entry) {
   if (entry == nullptr) return;
   Shard& shard = ShardFor(entry->value);
-  absl::MutexLock lock(&shard.mu);
+  std::lock_guard<std::mutex> lock(shard.mu);
   if (--entry->refs == 0) shard.entries.erase(absl::string_view(entry->value));
 }
 
 size_t InternTable::size() const {
   size_t total = 0;
   for (const Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
+    std::lock_guard<std::mutex> lock(shard.mu);
     total += shard.entries.size();
   }
   return total;

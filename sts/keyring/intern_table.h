@@ -5,12 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 
 namespace sts::keyring {
 
@@ -44,9 +43,8 @@ class InternTable {
  private:
   static constexpr size_t kShards = 16;
   struct Shard {
-    mutable absl::Mutex mu;
-    absl::flat_hash_map<absl::string_view, std::unique_ptr<Interned>> entries
-        ABSL_GUARDED_BY(mu);
+    mutable std::mutex mu;  // guards `entries` and every entry's `refs`
+    absl::flat_hash_map<absl::string_view, std::unique_ptr<Interned>> entries;
   };
   Shard& ShardFor(absl::string_view value);
 

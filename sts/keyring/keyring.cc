@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
@@ -38,10 +40,13 @@ struct Keyring::Record {
 
 struct Keyring::Shard {
   explicit Shard(size_t pending_block_bytes) : pending_pool(pending_block_bytes) {}
-  mutable absl::Mutex mu;
-  absl::flat_hash_map<TokenId, Record*> records ABSL_GUARDED_BY(mu);
-  SecurePool<Record> pool ABSL_GUARDED_BY(mu);
-  SecureSlabPool pending_pool ABSL_GUARDED_BY(mu);
+  // Guards everything below. A pthread rwlock rather than absl::Mutex:
+  // Debian's Abseil is built without sanitizer annotations, so ThreadSanitizer
+  // could not see absl::Mutex synchronize.
+  mutable std::shared_mutex mu;
+  absl::flat_hash_map<TokenId, Record*> records;
+  SecurePool<Record> pool;
+  SecureSlabPool pending_pool;
 };
 
 namespace {
@@ -112,7 +117,7 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
   Interned* audience = applies_to.empty() ? nullptr : audiences_.Acquire(applies_to);
 
   Shard& shard = ShardFor(id);
-  absl::MutexLock lock(&shard.mu);
+  std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto [it, inserted] = shard.records.try_emplace(id, nullptr);
   if (!inserted) {  // 122 random bits collided: treat as a failure, never overwrite
     owner->live_tokens.fetch_sub(1, std::memory_order_relaxed);
@@ -141,7 +146,7 @@ std::optional<TokenView> Keyring::Find(const TokenId& id, absl::Time now,
                                        bool with_keys) const {
   const int64_t now_us = Micros(now);
   Shard& shard = ShardFor(id);
-  absl::ReaderMutexLock lock(&shard.mu);
+  std::shared_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.records.find(id);
   if (it == shard.records.end()) return std::nullopt;
   const Record* r = it->second;
@@ -180,7 +185,7 @@ absl::StatusOr<uint32_t> Keyring::Rotate(const TokenId& id, absl::Time now,
   }
   const int64_t now_us = Micros(now);
   Shard& shard = ShardFor(id);
-  absl::MutexLock lock(&shard.mu);
+  std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.records.find(id);
   if (it == shard.records.end()) {
     return Refuse(Refusal::kUnknownContext, "no such security context");
@@ -274,7 +279,7 @@ absl::StatusOr<Keyring::CancelOutcome> Keyring::Cancel(const TokenId& id,
                                                        absl::Time now,
                                                        absl::Time forget_after) {
   Shard& shard = ShardFor(id);
-  absl::MutexLock lock(&shard.mu);
+  std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.records.find(id);
   if (it == shard.records.end()) {
     return Refuse(Refusal::kUnknownContext, "no such security context");
@@ -291,7 +296,7 @@ Keyring::SweepStats Keyring::Sweep(absl::Time now) {
   SweepStats stats;
   for (size_t s = 0; s < kShards; ++s) {
     Shard& shard = *shards_[s];
-    absl::MutexLock lock(&shard.mu);
+    std::unique_lock<std::shared_mutex> lock(shard.mu);
     for (auto it = shard.records.begin(); it != shard.records.end();) {
       const TokenId id = it->first;
       Record* r = it->second;
@@ -339,7 +344,7 @@ Keyring::SweepStats Keyring::Sweep(absl::Time now) {
 void Keyring::Clear() {
   for (size_t s = 0; s < kShards; ++s) {
     Shard& shard = *shards_[s];
-    absl::MutexLock lock(&shard.mu);
+    std::unique_lock<std::shared_mutex> lock(shard.mu);
     while (!shard.records.empty()) {
       auto it = shard.records.begin();
       const TokenId id = it->first;
@@ -354,7 +359,7 @@ Keyring::Stats Keyring::stats() const {
   stats.retained = static_cast<uint64_t>(retained_.load(std::memory_order_relaxed));
   for (size_t s = 0; s < kShards; ++s) {
     const Shard& shard = *shards_[s];
-    absl::ReaderMutexLock lock(&shard.mu);
+    std::shared_lock<std::shared_mutex> lock(shard.mu);
     stats.records += shard.records.size();
     stats.pool_bytes += shard.pool.bytes_mapped() + shard.pending_pool.bytes_mapped();
   }

@@ -9,11 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "client/crypto/secret_bytes.h"
@@ -141,13 +139,13 @@ class Keyring {
   // Leaving the live state: quota bookkeeping.
   void ReleaseLiveQuota(Record* record);
   // Zeroizes the current and superseded keys.
-  void DropKeys(Shard& shard, Record* record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // The callers below hold `shard.mu` exclusively.
+  void DropKeys(Shard& shard, Record* record);
   // Moves a live record to expired/cancelled: erases it at once when the
   // retained budget is spent. Returns false if the record was erased.
   bool Retire(Shard& shard, const TokenId& id, Record* record, TokenState state,
-              absl::Time forget_after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  void Erase(Shard& shard, const TokenId& id, Record* record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+              absl::Time forget_after);
+  void Erase(Shard& shard, const TokenId& id, Record* record);
   absl::Status AcquireLiveQuota(Interned* principal);
 
   Limits limits_;

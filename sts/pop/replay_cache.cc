@@ -36,7 +36,7 @@ absl::Status InMemoryReplayCache::CheckAndRemember(const ProofFingerprint& finge
                                                    absl::Time now) {
   const int64_t now_us = absl::ToUnixMicros(now);
   Shard& shard = shards_[fingerprint[0] % kShards];
-  absl::MutexLock lock(&shard.mu);
+  std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.entries.find(fingerprint);
   if (it != shard.entries.end()) {
     if (it->second > now_us) {
@@ -55,7 +55,7 @@ absl::Status InMemoryReplayCache::CheckAndRemember(const ProofFingerprint& finge
 size_t InMemoryReplayCache::Purge(absl::Time now) {
   size_t purged = 0;
   for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
+    std::lock_guard<std::mutex> lock(shard.mu);
     purged += PurgeShard(shard, absl::ToUnixMicros(now));
   }
   return purged;
@@ -64,7 +64,7 @@ size_t InMemoryReplayCache::Purge(absl::Time now) {
 size_t InMemoryReplayCache::size() const {
   size_t total = 0;
   for (const Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
+    std::lock_guard<std::mutex> lock(shard.mu);
     total += shard.entries.size();
   }
   return total;

@@ -4,10 +4,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace sts::pop {
@@ -49,7 +49,7 @@ class InMemoryReplayCache final : public ReplayCache {
     size_t operator()(const ProofFingerprint& f) const;
   };
   struct Shard {
-    mutable absl::Mutex mu;
+    mutable std::mutex mu;  // guards `entries`
     absl::flat_hash_map<ProofFingerprint, int64_t, FingerprintHash> entries;
   };
   size_t PurgeShard(Shard& shard, int64_t now_us);

@@ -205,24 +205,25 @@ void StsServer::SweepNow() {
 }
 
 void StsServer::SweeperLoop(absl::Duration interval) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval);
+    stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(interval), [this] { return stopping_; });
     if (stopping_) break;
-    mu_.Unlock();
+    lock.unlock();
     SweepNow();
-    mu_.Lock();
+    lock.lock();
   }
 }
 
 void StsServer::Shutdown() {
-  absl::MutexLock shutdown_lock(&shutdown_mu_);
+  std::lock_guard<std::mutex> shutdown_lock(shutdown_mu_);
   if (stopped_) return;
   stopped_ = true;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  stop_cv_.notify_all();
   if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);

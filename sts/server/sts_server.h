@@ -1,13 +1,14 @@
 #ifndef STS_SERVER_STS_SERVER_H_
 #define STS_SERVER_STS_SERVER_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "client/clock.h"
 #include "grpcpp/server.h"
 #include "sts/audit/audit_log.h"
@@ -81,10 +82,13 @@ class StsServer {
   int port_ = 0;
   int health_port_ = 0;
 
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopped_ = false;  // only touched by Shutdown(), under shutdown_mu_
-  absl::Mutex shutdown_mu_;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is built without
+  // sanitizer annotations, so ThreadSanitizer could not see it synchronize.
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by mu_
+  bool stopped_ = false;   // only touched by Shutdown(), under shutdown_mu_
+  std::mutex shutdown_mu_;
   std::thread sweeper_;
 };
 
