@@ -24,7 +24,14 @@ namespace sts::keyring {
 inline constexpr size_t kMaxKeyBytes = 64;  // 512-bit keys
 inline constexpr uint32_t kMaxPendingKeysLimit = 8;
 
-enum class TokenState : uint8_t { kLive, kExpired, kCancelled };
+enum class TokenState : uint8_t {
+  kLive,
+  kExpired,
+  kCancelled,
+  // Stateless stores only: this token's instance was renewed into a newer one
+  // and its rollover window is over.
+  kSuperseded,
+};
 
 // One generation of a context's key, copied out of the keyring.
 struct KeyCopy {

@@ -96,7 +96,8 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   keyring_ = std::make_unique<keyring::Keyring>(settings_.keyring);
   replay_cache_ = std::make_unique<pop::InMemoryReplayCache>(settings_.replay_cache_entries);
   proofs_ = std::make_unique<pop::ProofVerifier>(settings_.clock_skew, replay_cache_.get());
-  tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), keyring_.get(),
+  store_ = std::make_unique<token::KeyringStore>(keyring_.get());
+  tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), store_.get(),
                                                   proofs_.get(), clock_);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =

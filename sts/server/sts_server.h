@@ -67,6 +67,7 @@ class StsServer {
   config::Settings settings_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<token::ContextStore> store_;
   std::unique_ptr<pop::InMemoryReplayCache> replay_cache_;
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<pop::ProofVerifier> proofs_;

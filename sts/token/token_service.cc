@@ -28,6 +28,7 @@ using wire::Refusal;
 constexpr size_t kMaxContextBytes = 256;
 constexpr size_t kMaxAppliesToBytes = 1024;
 constexpr size_t kMaxEntropyBytes = 512;
+constexpr size_t kMaxCookieBytes = 4096;
 constexpr uint32_t kMinKeyBits = 128;
 constexpr uint32_t kMaxKeyBits = 512;
 // Issuer entropy is never shorter than this, whatever the key size.
@@ -67,6 +68,10 @@ void SetLifetime(absl::Time created, absl::Time expires, sts::v1::Lifetime* out)
 
 absl::StatusOr<TokenId> ParseTarget(absl::string_view field,
                                     const sts::v1::SecurityContextToken& target) {
+  if (absl::Status s = CheckLength(absl::StrCat(field, ".cookie"), target.cookie(), kMaxCookieBytes);
+      !s.ok()) {
+    return s;
+  }
   std::optional<TokenId> id = TokenId::Parse(target.identifier());
   if (!id.has_value()) {
     return Refuse(Refusal::kMalformedRequest,
@@ -152,17 +157,16 @@ absl::StatusOr<NewKey> MakeKey(bool has_entropy, const sts::v1::Entropy& entropy
   return out;
 }
 
-// The RSTR for Issue and Renew.
-void FillTokenResponse(absl::string_view context, const TokenId& id, uint32_t instance,
-                       absl::Time created, absl::Time expires, uint32_t key_bits,
-                       absl::string_view applies_to, absl::string_view principal,
-                       const NewKey& key, sts::v1::RequestSecurityTokenResponse* r) {
-  const std::string urn = id.ToUrn();
+// The RSTR for Issue and Renew, around the token the store filled in
+// (identifier, instance, cookie).
+void FillTokenResponse(absl::string_view context, absl::Time created, absl::Time expires,
+                       uint32_t key_bits, absl::string_view applies_to,
+                       absl::string_view principal, const NewKey& key,
+                       sts::v1::RequestSecurityTokenResponse* r) {
   r->set_context(std::string(context));
   r->set_token_type(std::string(wire::kTokenTypeSct));
   sts::v1::SecurityContextToken* sct = r->mutable_requested_security_token();
-  sct->set_identifier(urn);
-  sct->set_instance(absl::StrCat(instance));
+  const std::string& urn = sct->identifier();
   // An NCName (no colons) for @wsu:Id: "uuid-" and the UUID's text.
   sct->set_wsu_id(absl::StrCat("uuid-", absl::string_view(urn).substr(9)));
   r->mutable_requested_attached_reference()->set_uri(absl::StrCat("#", sct->wsu_id()));
@@ -190,9 +194,9 @@ void FillTokenResponse(absl::string_view context, const TokenId& id, uint32_t in
 }  // namespace
 
 TokenService::TokenService(const TokenOptions& options, const policy::Policy* policy,
-                           keyring::Keyring* keyring, const pop::ProofVerifier* proofs,
+                           ContextStore* store, const pop::ProofVerifier* proofs,
                            const Clock* clock)
-    : options_(options), policy_(policy), keyring_(keyring), proofs_(proofs), clock_(clock) {}
+    : options_(options), policy_(policy), store_(store), proofs_(proofs), clock_(clock) {}
 
 absl::Status TokenService::Issue(absl::string_view principal,
                                  const sts::v1::IssueRequest& request,
@@ -238,13 +242,14 @@ absl::Status TokenService::Issue(absl::string_view principal,
                                                          : absl::ZeroDuration());
   timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
   constexpr uint32_t kFirstInstance = 1;
-  if (absl::Status s = keyring_->Insert(*id, principal, request.applies_to(), kFirstInstance,
-                                        key->key.span(), timeline);
+  if (absl::Status s = store_->Create(*id, principal, request.applies_to(), kFirstInstance,
+                                      key->key.span(), timeline,
+                                      response->mutable_requested_security_token());
       !s.ok()) {
     return s;
   }
-  FillTokenResponse(request.context(), *id, kFirstInstance, timeline.created, timeline.expires,
-                    *key_bits, request.applies_to(), principal, *key, response);
+  FillTokenResponse(request.context(), timeline.created, timeline.expires, *key_bits,
+                    request.applies_to(), principal, *key, response);
   return absl::OkStatus();
 }
 
@@ -264,7 +269,9 @@ absl::Status TokenService::Renew(absl::string_view principal,
   if (!lifetime.ok()) return lifetime.status();
 
   const absl::Time now = clock_->Now();
-  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/true);
+  absl::StatusOr<std::optional<TokenView>> found = store_->Find(*id, request.renew_target(), now);
+  if (!found.ok()) return found.status();
+  std::optional<TokenView>& view = *found;
   if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
   if (view->principal != principal) {
     return Refuse(Refusal::kNotPermitted,
@@ -272,6 +279,11 @@ absl::Status TokenService::Renew(absl::string_view principal,
   }
   if (view->state == TokenState::kCancelled) {
     return Refuse(Refusal::kCancelledContext, "the security context was cancelled");
+  }
+  if (view->state == TokenState::kSuperseded) {
+    return Refuse(Refusal::kUnknownKeyInstance,
+                  "this token's instance was renewed and its rollover window is over; "
+                  "present the newest token");
   }
   if (view->state == TokenState::kExpired) {
     if (!options_.allow_expired_renewal ||
@@ -304,12 +316,15 @@ absl::Status TokenService::Renew(absl::string_view principal,
       timeline.expires + (options_.allow_expired_renewal ? options_.expired_renewal_max_age
                                                          : absl::ZeroDuration());
   timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
-  absl::StatusOr<uint32_t> instance =
-      keyring_->Rotate(*id, now, key->key.span(), timeline, now + options_.rollover_window,
-                       options_.allow_expired_renewal);
-  if (!instance.ok()) return instance.status();
-  FillTokenResponse(request.context(), *id, *instance, timeline.created, timeline.expires,
-                    *key_bits, view->applies_to, view->principal, *key, response);
+  if (absl::Status s = store_->Rotate(*id, request.renew_target(), now, key->key.span(), timeline,
+                                      now + options_.rollover_window,
+                                      options_.allow_expired_renewal,
+                                      response->mutable_requested_security_token());
+      !s.ok()) {
+    return s;
+  }
+  FillTokenResponse(request.context(), timeline.created, timeline.expires, *key_bits,
+                    view->applies_to, view->principal, *key, response);
   return absl::OkStatus();
 }
 
@@ -326,7 +341,9 @@ absl::Status TokenService::Cancel(absl::string_view principal,
   if (!id.ok()) return id.status();
 
   const absl::Time now = clock_->Now();
-  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/true);
+  absl::StatusOr<std::optional<TokenView>> found = store_->Find(*id, request.cancel_target(), now);
+  if (!found.ok()) return found.status();
+  const std::optional<TokenView>& view = *found;
   if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
   if (view->principal != principal) {
     return Refuse(Refusal::kNotPermitted,
@@ -343,6 +360,11 @@ absl::Status TokenService::Cancel(absl::string_view principal,
     return Refuse(Refusal::kExpiredContext,
                   "the security context has expired; its keys are already destroyed");
   }
+  if (view->state == TokenState::kSuperseded) {
+    return Refuse(Refusal::kUnknownKeyInstance,
+                  "this token's instance was renewed and its rollover window is over; "
+                  "present the newest token");
+  }
   const std::string identifier = id->ToUrn();
   if (absl::Status s = proofs_->Verify({wire::kCancelMethod, identifier, ""}, request.proof(),
                                        request.has_proof(), wire::RequestDigest(request),
@@ -350,9 +372,10 @@ absl::Status TokenService::Cancel(absl::string_view principal,
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<keyring::Keyring::CancelOutcome> outcome =
-      keyring_->Cancel(*id, now, now + options_.retention);
-  if (!outcome.ok()) return outcome.status();
+  if (absl::Status s = store_->Cancel(*id, request.cancel_target(), now, now + options_.retention);
+      !s.ok()) {
+    return s;
+  }
   response->set_requested_token_cancelled(true);
   return absl::OkStatus();
 }
@@ -375,7 +398,10 @@ absl::Status TokenService::Validate(absl::string_view principal,
 
   const policy::Policy::ValidateAccess access = policy_->ValidateAccessFor(principal);
   const absl::Time now = clock_->Now();
-  std::optional<TokenView> view = keyring_->Find(*id, now, /*with_keys=*/false);
+  absl::StatusOr<std::optional<TokenView>> found =
+      store_->Find(*id, request.validate_target(), now);
+  if (!found.ok()) return found.status();
+  const std::optional<TokenView>& view = *found;
   const bool owner = view.has_value() && view->principal == principal;
   // Refused whether or not the context exists, so a stranger learns nothing.
   if (access == policy::Policy::ValidateAccess::kDenied && !owner) {
@@ -384,19 +410,16 @@ absl::Status TokenService::Validate(absl::string_view principal,
   const bool audience = view.has_value() && !view->applies_to.empty() &&
                         view->applies_to == principal &&
                         access == policy::Policy::ValidateAccess::kKeysAsAudience;
-  if (view.has_value() && view->state == TokenState::kLive && (owner || audience)) {
-    // Second, keyed look-up only for those entitled to keys.
-    view = keyring_->Find(*id, now, /*with_keys=*/true);
-  }
 
   response->set_context(request.context());
   response->set_token_type(std::string(wire::kTokenTypeStatus));
   sts::v1::ValidationStatus* status = response->mutable_status();
   if (!view.has_value() || view->state != TokenState::kLive) {
     status->set_code(std::string(wire::kStatusInvalid));
-    status->set_reason(!view.has_value()                          ? "unknown"
-                       : view->state == TokenState::kCancelled ? "cancelled"
-                                                               : "expired");
+    status->set_reason(!view.has_value()                           ? "unknown"
+                       : view->state == TokenState::kCancelled  ? "cancelled"
+                       : view->state == TokenState::kSuperseded ? "superseded"
+                                                                : "expired");
     return absl::OkStatus();
   }
   status->set_code(std::string(wire::kStatusValid));
@@ -407,6 +430,7 @@ absl::Status TokenService::Validate(absl::string_view principal,
   response->set_principal(view->principal);
   response->set_applies_to(view->applies_to);
   response->set_key_size(view->key_bits);
+  if (!owner && !audience) return absl::OkStatus();
   for (const KeyCopy& key : view->keys) {
     sts::v1::ContextKey* out = response->add_keys();
     out->set_instance(absl::StrCat(key.instance));

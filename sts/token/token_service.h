@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "client/clock.h"
 #include "sts/keyring/keyring.h"
+#include "sts/token/context_store.h"
 #include "sts/policy/policy.h"
 #include "sts/pop/proof_verifier.h"
 #include "sts/v1/sts.pb.h"
@@ -34,9 +35,8 @@ struct TokenOptions {
 class TokenService {
  public:
   // Borrows everything; all must outlive the service.
-  TokenService(const TokenOptions& options, const policy::Policy* policy,
-               keyring::Keyring* keyring, const pop::ProofVerifier* proofs,
-               const Clock* clock);
+  TokenService(const TokenOptions& options, const policy::Policy* policy, ContextStore* store,
+               const pop::ProofVerifier* proofs, const Clock* clock);
 
   absl::Status Issue(absl::string_view principal, const sts::v1::IssueRequest& request,
                      sts::v1::RequestSecurityTokenResponse* response) const;
@@ -56,7 +56,7 @@ class TokenService {
  private:
   TokenOptions options_;
   const policy::Policy* policy_;
-  keyring::Keyring* keyring_;
+  ContextStore* store_;
   const pop::ProofVerifier* proofs_;
   const Clock* clock_;
 };

@@ -45,9 +45,10 @@ class TokenServiceTest : public ::testing::Test {
     )pb", &policy_config));
     policy_ = std::make_unique<policy::Policy>(*policy::Policy::FromConfig(policy_config));
     keyring_ = std::make_unique<keyring::Keyring>(limits_);
+    store_ = std::make_unique<KeyringStore>(keyring_.get());
     cache_ = std::make_unique<pop::InMemoryReplayCache>();
     proofs_ = std::make_unique<pop::ProofVerifier>(absl::Minutes(5), cache_.get());
-    service_ = std::make_unique<TokenService>(options_, policy_.get(), keyring_.get(),
+    service_ = std::make_unique<TokenService>(options_, policy_.get(), store_.get(),
                                               proofs_.get(), &clock_);
   }
 
@@ -119,6 +120,7 @@ class TokenServiceTest : public ::testing::Test {
   keyring::Keyring::Limits limits_;
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<KeyringStore> store_;
   std::unique_ptr<pop::InMemoryReplayCache> cache_;
   std::unique_ptr<pop::ProofVerifier> proofs_;
   std::unique_ptr<TokenService> service_;
