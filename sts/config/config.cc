@@ -88,6 +88,10 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
             absl::Minutes(10)},
            {c->mutable_server()->mutable_drain_timeout(), "server.drain_timeout", "10s",
             absl::ZeroDuration(), absl::Minutes(10)},
+           {c->mutable_stateless()->mutable_keyset_check_interval(),
+            "stateless.keyset_check_interval", "5s", absl::Milliseconds(100), absl::Hours(1)},
+           {c->mutable_redis()->mutable_timeout(), "redis.timeout", "250ms",
+            absl::Milliseconds(1), absl::Seconds(30)},
        }) {
     if (absl::Status s = SetDuration(field, name, fallback, min, max); !s.ok()) return s;
   }
@@ -115,6 +119,11 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
   if (s->max_request_bytes() < 1024 || s->max_request_bytes() > 16 * 1024 * 1024) {
     return absl::InvalidArgumentError("server.max_request_bytes must be 1 KiB..16 MiB");
   }
+  if (c->stateless().enabled() && c->stateless().keyset_file().empty()) {
+    return absl::InvalidArgumentError(
+        "stateless.keyset_file is required when stateless.enabled (create one with sts_keyset)");
+  }
+  if (c->redis().key_prefix().empty()) c->mutable_redis()->set_key_prefix("sts:");
   if (s->completion_queues() > 256) {
     return absl::InvalidArgumentError("server.completion_queues must be at most 256");
   }
@@ -147,6 +156,8 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
     out.completion_queues = std::max(1u, std::thread::hardware_concurrency());
   }
   out.max_request_bytes = copy.server().max_request_bytes();
+  out.keyset_check_interval = Parsed(copy.stateless().keyset_check_interval());
+  out.redis_timeout = Parsed(copy.redis().timeout());
   return out;
 }
 

@@ -31,6 +31,8 @@ struct Settings {
   uint32_t replay_cache_entries = 0;
   uint32_t completion_queues = 0;
   uint32_t max_request_bytes = 0;
+  absl::Duration keyset_check_interval;
+  absl::Duration redis_timeout;
 };
 absl::StatusOr<Settings> ResolveSettings(const StsConfig& config);
 

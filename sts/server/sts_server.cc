@@ -1,6 +1,9 @@
 #include "sts/server/sts_server.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
@@ -9,7 +12,10 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "sts/cookie/cookie_store.h"
+#include "sts/cookie/master_keyset.h"
 #include "sts/policy/principal.h"
+#include "sts/shared/redis_shared_state.h"
 #include "sts/server/async_unary.h"
 #include "sts/server/credentials.h"
 #include "sts/server/peer_identity.h"
@@ -63,9 +69,12 @@ void ScrubValidate(sts::v1::ValidateResponse* r) {
   for (sts::v1::ContextKey& key : *r->mutable_keys()) ScrubString(key.mutable_key());
 }
 
-template <class Request, class Response>
-using RequestFn =
-    typename AsyncUnaryMethod<SecurityTokenService::AsyncService, Request, Response>::RequestFn;
+// Identifies a version of a file: changes when it is replaced or rewritten.
+std::string FileSignature(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
+}
 
 }  // namespace
 
@@ -94,9 +103,8 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   if (!policy.ok()) return policy.status();
   policy_ = std::make_unique<policy::Policy>(*std::move(policy));
   keyring_ = std::make_unique<keyring::Keyring>(settings_.keyring);
-  replay_cache_ = std::make_unique<pop::InMemoryReplayCache>(settings_.replay_cache_entries);
+  if (absl::Status s = InitStore(config); !s.ok()) return s;
   proofs_ = std::make_unique<pop::ProofVerifier>(settings_.clock_skew, replay_cache_.get());
-  store_ = std::make_unique<token::KeyringStore>(keyring_.get());
   tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), store_.get(),
                                                   proofs_.get(), clock_);
 
@@ -143,6 +151,65 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   }
   sweeper_ = std::thread([this, interval = settings_.sweep_interval] { SweeperLoop(interval); });
   return absl::OkStatus();
+}
+
+absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
+  if (!config.redis().address().empty()) {
+    absl::StatusOr<shared::RedisClient::Options> options =
+        shared::RedisClient::ParseAddress(config.redis().address());
+    if (!options.ok()) return options.status();
+    options->timeout = settings_.redis_timeout;
+    redis_ = std::make_unique<shared::RedisClient>(*options);
+    replay_cache_ =
+        std::make_unique<shared::RedisReplayCache>(redis_.get(), config.redis().key_prefix());
+  } else {
+    auto local = std::make_unique<pop::InMemoryReplayCache>(settings_.replay_cache_entries);
+    local_replay_cache_ = local.get();
+    replay_cache_ = std::move(local);
+  }
+  if (!config.stateless().enabled()) {
+    store_ = std::make_unique<token::KeyringStore>(keyring_.get());
+    return absl::OkStatus();
+  }
+  keyset_file_ = config.stateless().keyset_file();
+  keyset_signature_ = FileSignature(keyset_file_);
+  absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> keyset =
+      cookie::MasterKeyset::Load(keyset_file_);
+  if (!keyset.ok()) return keyset.status();
+  sealer_ = std::make_unique<cookie::CookieSealer>(*std::move(keyset));
+  if (redis_ != nullptr) {
+    shared_state_ =
+        std::make_unique<shared::RedisSharedState>(redis_.get(), config.redis().key_prefix());
+  } else {
+    auto local = std::make_unique<shared::InMemorySharedState>();
+    local_shared_state_ = local.get();
+    shared_state_ = std::move(local);
+  }
+  cookie::CookieStore::Options options;
+  options.max_pending_keys = settings_.keyring.max_pending_keys;
+  options.refuse_validate_when_unavailable = config.redis().refuse_validate_when_unavailable();
+  store_ = std::make_unique<cookie::CookieStore>(options, sealer_.get(), shared_state_.get());
+  return absl::OkStatus();
+}
+
+void StsServer::MaybeReloadKeyset() {
+  if (sealer_ == nullptr || absl::Now() < next_keyset_check_) return;
+  next_keyset_check_ = absl::Now() + settings_.keyset_check_interval;
+  const std::string signature = FileSignature(keyset_file_);
+  if (signature.empty() || signature == keyset_signature_) return;
+  absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> keyset =
+      cookie::MasterKeyset::Load(keyset_file_);
+  if (!keyset.ok()) {
+    // Keep serving with the keyset already loaded; say so once per change.
+    std::fprintf(stderr, "sts_server: master keyset not reloaded: %s\n",
+                 std::string(keyset.status().message()).c_str());
+    keyset_signature_ = signature;
+    return;
+  }
+  std::fprintf(stderr, "sts_server: master keyset reloaded: %zu keys, primary %u\n",
+               (*keyset)->size(), (*keyset)->primary_id());
+  sealer_->SetKeyset(*std::move(keyset));
+  keyset_signature_ = signature;
 }
 
 template <class Request, class Response>
@@ -202,7 +269,9 @@ void StsServer::RegisterMethods() {
 void StsServer::SweepNow() {
   const absl::Time now = clock_->Now();
   keyring_->Sweep(now);
-  replay_cache_->Purge(now);
+  if (local_replay_cache_ != nullptr) local_replay_cache_->Purge(now);
+  if (local_shared_state_ != nullptr) local_shared_state_->Purge(now);
+  MaybeReloadKeyset();
 }
 
 void StsServer::SweeperLoop(absl::Duration interval) {

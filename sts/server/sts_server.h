@@ -14,10 +14,13 @@
 #include "sts/audit/audit_log.h"
 #include "sts/config/config.h"
 #include "sts/config/sts_config.pb.h"
+#include "sts/cookie/cookie_sealer.h"
 #include "sts/keyring/keyring.h"
 #include "sts/policy/policy.h"
 #include "sts/pop/proof_verifier.h"
 #include "sts/pop/replay_cache.h"
+#include "sts/shared/redis_client.h"
+#include "sts/shared/shared_state.h"
 #include "sts/token/token_service.h"
 #include "sts/v1/sts.grpc.pb.h"
 
@@ -54,8 +57,11 @@ class StsServer {
  private:
   explicit StsServer(const Clock* clock) : clock_(clock) {}
   absl::Status Init(const sts::config::StsConfig& config);
+  absl::Status InitStore(const sts::config::StsConfig& config);
   void RegisterMethods();
   void SweeperLoop(absl::Duration interval);
+  // Re-reads the master keyset file if it changed since the last check.
+  void MaybeReloadKeyset();
 
   template <class Request, class Response>
   grpc::Status Serve(absl::string_view operation,
@@ -67,8 +73,16 @@ class StsServer {
   config::Settings settings_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<shared::RedisClient> redis_;
+  std::unique_ptr<pop::ReplayCache> replay_cache_;
+  pop::InMemoryReplayCache* local_replay_cache_ = nullptr;  // when not in Redis
+  std::unique_ptr<shared::SharedState> shared_state_;
+  shared::InMemorySharedState* local_shared_state_ = nullptr;  // when not in Redis
+  std::unique_ptr<cookie::CookieSealer> sealer_;
+  std::string keyset_file_;
+  std::string keyset_signature_;  // what the file looked like when last loaded
+  absl::Time next_keyset_check_;
   std::unique_ptr<token::ContextStore> store_;
-  std::unique_ptr<pop::InMemoryReplayCache> replay_cache_;
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<pop::ProofVerifier> proofs_;
   std::unique_ptr<token::TokenService> tokens_;
