@@ -35,6 +35,9 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeMutualTlsChannel(const Channe
   if (!options.server_name.empty()) {
     args.SetSslTargetNameOverride(options.server_name);
   }
+  if (!options.service_config_json.empty()) {
+    args.SetServiceConfigJSON(options.service_config_json);
+  }
   return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(ssl), args);
 }
 

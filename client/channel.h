@@ -18,6 +18,9 @@ struct ChannelOptions {
   // Name to verify in the STS certificate when it differs from the host in
   // `address` (e.g. connecting by IP to a certificate issued for a name).
   std::string server_name;
+  // gRPC service config (JSON), e.g. round_robin over several replicas
+  // (address "ipv4:127.0.0.1:8443,127.0.0.1:8444") and a retry policy.
+  std::string service_config_json;
 };
 
 // A mutual-TLS channel to the STS. Reads the PEM files now and fails with a

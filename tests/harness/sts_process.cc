@@ -130,6 +130,13 @@ absl::StatusOr<int> StsProcess::Terminate(absl::Duration bound) {
   return absl::DeadlineExceededError("sts_server did not exit after SIGTERM");
 }
 
+void StsProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 StsProcess::~StsProcess() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);

@@ -32,6 +32,9 @@ class StsProcess {
   std::string ReadStderr() const;
   bool Running();
 
+  // SIGKILL, as a crash would: no draining, no zeroization.
+  void Kill();
+
   // SIGTERM, then wait up to `bound`. Returns the exit code; DeadlineExceeded
   // if it did not exit in time (it is then killed).
   absl::StatusOr<int> Terminate(absl::Duration bound = absl::Seconds(15));
