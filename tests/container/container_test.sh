@@ -47,9 +47,13 @@ fi
 # 2. The image, exactly as users build it (context: the repository root).
 log "building the image"
 start=$(date +%s)
-podman build --format docker --pull=never --network host --isolation chroot \
-  --label "sts.test=$tag" -t "$image" -f docker/Dockerfile . >"$work/build.log" 2>&1 ||
-  { tail -40 "$work/build.log" >&2; exit 1; }
+if ! podman build --format docker --pull=never --network host --isolation chroot \
+    --label "sts.test=$tag" -t "$image" -f docker/Dockerfile . 2>&1 |
+    while IFS= read -r line; do echo "$(date +%T) $line"; done >"$work/build.log"; then
+  tail -40 "$work/build.log" >&2
+  exit 1
+fi
+grep -E "STEP|INFO: (Elapsed|Build completed)" "$work/build.log" >&2 || true
 log "image built in $(( $(date +%s) - start )) s, size $(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')"
 
 # 3. PKI and configuration, mounted read-only; the image runs as uid 10001.
