@@ -1,5 +1,6 @@
 // The STS as a user meets it: the real sts_server binary on a loopback port,
 // a PKI made at test time, clients over mutual TLS.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "client/wire/fault.h"
 #include "client/wire/uris.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "reflection_probe.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -141,6 +143,25 @@ TEST_F(FoundationTest, TheHealthPortServesNothingElse) {
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = client.Issue({});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(FoundationTest, ServerReflectionListsTheServices) {
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(
+      *MakeMutualTlsChannel(pki_->As("client", sts_->address())));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ReflectionProbeRequest request;
+  request.set_list_services("*");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ReflectionProbeResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) names.push_back(service.name());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_NE(std::find(names.begin(), names.end(), "sts.v1.SecurityTokenService"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "grpc.health.v1.Health"), names.end());
 }
 
 TEST_F(FoundationTest, OversizedRequestsAreRefusedCleanlyAndServingGoesOn) {
