@@ -1,18 +1,28 @@
 // stsctl: a command-line client of the STS. `stsctl --help` lists everything.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/channel.h"
+#include "client/clock.h"
+#include "client/context/sts_api.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
+#include "client/protect/instance_keys.h"
+#include "client/protect/message.h"
+#include "client/protect/receiver.h"
 #include "client/stsctl/args.h"
 #include "client/stsctl/state.h"
 #include "client/sts_client.h"
+#include "client/verifier/verifier.h"
 #include "client/wire/fault.h"
 #include "client/wire/uris.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -33,6 +43,13 @@ Commands:
   validate   ask the STS whether an SCT is valid (and, for its audience or
              owner, its keys)
   health     check the gRPC health service; exit 0 only when SERVING
+  sign       protect a message with the remembered SCT (HMAC-SHA256): read the
+             payload, write an sts.v1.ProtectedMessage
+  seal       the same with encryption (AES-256-GCM)
+  verify     check a signed sts.v1.ProtectedMessage and write its payload;
+             exit 0 only when it verifies (1 when refused)
+  open       check and decrypt a sealed sts.v1.ProtectedMessage
+             (docs/PROTECTED_MESSAGE.md specifies the format)
 
 Connection flags (all commands):
   --addr HOST:PORT        the STS (default 127.0.0.1:8443)
@@ -59,6 +76,25 @@ Token flags:
                           remembered one
   --show-key              also print key bytes (hex); they are secret
 
+Message flags (sign, seal, verify, open; --state names the SCT):
+  --in FILE               read from FILE (default: standard input)
+  --out FILE              write to FILE (default: standard output)
+  --ad TEXT               associated data the tag also covers, e.g. an RPC
+                          method; the receiver must pass the same (default "")
+  --base64                messages are base64 text rather than binary
+  --direction DIR         client-to-server (default: messages from the SCT's
+                          holder) or server-to-client (its relying party's)
+  --derivation ALG        sign, seal: hkdf (default) or psha1 (a WS-SC
+                          DerivedKeyToken, for SOAP peers)
+  --generation N          with psha1: the key's wsc:Generation (default: none,
+                          offset 0)
+  --label TEXT            with psha1: the wsc:Label (default: the WS-SC one)
+  --resolve               verify, open: act as the relying party: fetch the
+                          key with Validate from the STS (connection flags),
+                          instead of using the remembered SCT
+  --window DURATION       verify, open: accepted clock difference (default 5m)
+  Each run is a new receiver: replays across runs are not detected.
+
 Health flags:
   --insecure              health: plaintext, for the STS's health-only port
   --service NAME          health: the service to ask about (default: the
@@ -70,8 +106,10 @@ Health flags:
 const std::set<std::string> kValueFlags = {
     "addr", "ca",       "cert",     "key",        "server-name",
     "timeout", "state", "applies-to", "lifetime", "key-size",
-    "computed-key-algorithm", "identifier", "service"};
-const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help"};
+    "computed-key-algorithm", "identifier", "service",
+    "in", "out", "ad", "direction", "derivation", "generation", "label", "window"};
+const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
+                                            "base64", "resolve"};
 
 int Fail(const absl::Status& status) {
   std::string fault = wire::FaultNameOf(status);
@@ -121,15 +159,22 @@ class Cli {
 
   int Run() {
     if (args_.command == "health") return Health();
+    // With the remembered SCT, messages need no connection to the STS.
+    if (args_.command == "sign") return Protect(false);
+    if (args_.command == "seal") return Protect(true);
+    if ((args_.command == "verify" || args_.command == "open") && !args_.Has("resolve")) {
+      return Check(args_.command == "open");
+    }
     absl::StatusOr<absl::Duration> timeout = DurationFlag(args_, "timeout", "10s");
     if (!timeout.ok()) return Fail(timeout.status());
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeMutualTlsChannel(Options());
     if (!channel.ok()) return Fail(channel.status());
-    client_ = std::make_unique<StsClient>(*channel, Clock::Real(), *timeout);
+    client_ = std::make_shared<StsClient>(*channel, Clock::Real(), *timeout);
     if (args_.command == "issue") return Issue();
     if (args_.command == "renew") return Renew();
     if (args_.command == "cancel") return Cancel();
     if (args_.command == "validate") return Validate();
+    if (args_.command == "verify" || args_.command == "open") return Check(args_.command == "open");
     std::fprintf(stderr, "stsctl: unknown command \"%s\" (see stsctl --help)\n", args_.command.c_str());
     return 2;
   }
@@ -249,6 +294,183 @@ class Cli {
     return valid ? 0 : 3;
   }
 
+  // --- messages (docs/PROTECTED_MESSAGE.md) ---------------------------------
+
+  absl::StatusOr<protect::Direction> DirectionFlag() const {
+    const std::string d = args_.Get("direction", "client-to-server");
+    if (d == "client-to-server") return protect::Direction::kClientToServer;
+    if (d == "server-to-client") return protect::Direction::kServerToClient;
+    return absl::InvalidArgumentError(
+        absl::StrCat("--direction: \"", d, "\" is neither client-to-server nor server-to-client"));
+  }
+
+  absl::StatusOr<std::string> ReadInput() const {
+    const std::string path = args_.Get("in", "-");
+    if (path == "-") {
+      std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+      return data;
+    }
+    return ReadFile(path);
+  }
+
+  absl::Status WriteOutput(const std::string& data) const {
+    const std::string path = args_.Get("out", "-");
+    if (path == "-") {
+      std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+      std::cout.flush();
+      return std::cout ? absl::OkStatus() : absl::InternalError("cannot write standard output");
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.close();
+    return out ? absl::OkStatus() : absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+
+  // The remembered SCT's current instance, as keys.
+  absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> StoredKeys(
+      sts::v1::RequestSecurityTokenResponse* stored) const {
+    absl::StatusOr<sts::v1::RequestSecurityTokenResponse> context = LoadContext(StatePath());
+    if (!context.ok()) return context.status();
+    *stored = *std::move(context);
+    auto info = std::make_shared<protect::ContextInfo>();
+    info->identifier = stored->requested_security_token().identifier();
+    info->cookie = stored->requested_security_token().cookie();
+    info->principal = stored->principal();
+    info->applies_to = stored->applies_to();
+    return protect::InstanceKeys::Create(
+        std::move(info), stored->requested_security_token().instance(),
+        crypto::SecretBytes::FromString(stored->requested_proof_token().binary_secret().value()));
+  }
+
+  int Protect(bool seal) {
+    absl::StatusOr<protect::Direction> direction = DirectionFlag();
+    if (!direction.ok()) return Fail(direction.status());
+    protect::DerivationOptions derivation;
+    const std::string algorithm = args_.Get("derivation", "hkdf");
+    if (algorithm == "psha1") {
+      derivation.algorithm = protect::DerivationOptions::Algorithm::kPSha1;
+      derivation.label = args_.Get("label");
+      if (!args_.Get("generation").empty()) {
+        uint64_t generation = 0;
+        if (!absl::SimpleAtoi(args_.Get("generation"), &generation)) {
+          return Fail(absl::InvalidArgumentError("--generation: not a number"));
+        }
+        derivation.generation = generation;
+      }
+    } else if (algorithm != "hkdf") {
+      return Fail(absl::InvalidArgumentError("--derivation: hkdf or psha1"));
+    }
+    sts::v1::RequestSecurityTokenResponse stored;
+    absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> keys = StoredKeys(&stored);
+    if (!keys.ok()) return Fail(keys.status());
+    const absl::Time now = absl::Now();
+    if (now >= absl::FromUnixSeconds(stored.lifetime().expires().seconds())) {
+      return Fail(wire::Refuse(wire::Refusal::kRenewNeeded,
+                               "the remembered context has expired; run `stsctl renew`"));
+    }
+    absl::StatusOr<std::string> payload = ReadInput();
+    if (!payload.ok()) return Fail(payload.status());
+    sts::v1::ProtectedMessage message;
+    // A new process per message: sequence numbers from the clock (in
+    // microseconds) keep increasing across runs, as a receiver's window needs.
+    protect::FillHeader(**keys, derivation,
+                        seal ? sts::v1::ProtectedMessage::PROTECTION_SEAL
+                             : sts::v1::ProtectedMessage::PROTECTION_SIGN,
+                        *direction, static_cast<uint64_t>(absl::ToUnixMicros(now)), now, &message);
+    *message.mutable_payload() = *std::move(payload);
+    const std::string ad = args_.Get("ad");
+    absl::Status s = seal ? protect::SealInPlace(**keys, &message, ad)
+                          : protect::SignInPlace(**keys, &message, ad);
+    if (!s.ok()) return Fail(s);
+    std::string out = message.SerializeAsString();
+    if (args_.Has("base64")) out = absl::Base64Escape(out) + "\n";
+    if (absl::Status w = WriteOutput(out); !w.ok()) return Fail(w);
+    return 0;
+  }
+
+  // Resolves keys from the remembered SCT: its one instance, until it expires.
+  class StoredResolver final : public protect::KeyResolver {
+   public:
+    StoredResolver(std::shared_ptr<const protect::InstanceKeys> keys, absl::Time expires)
+        : keys_(std::move(keys)), expires_(expires) {}
+    absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> Resolve(
+        const sts::v1::SecurityContextToken& token, absl::Time now) override {
+      if (token.identifier() != keys_->identifier()) {
+        return wire::Refuse(wire::Refusal::kUnknownContext,
+                            "the message names another context than the remembered one");
+      }
+      if (token.instance() != keys_->instance()) {
+        return wire::Refuse(wire::Refusal::kUnknownKeyInstance,
+                            absl::StrCat("the remembered context holds instance ",
+                                         keys_->instance(), ", the message names ",
+                                         token.instance()));
+      }
+      if (now > expires_) return wire::Refuse(wire::Refusal::kRenewNeeded, "the context has expired");
+      return keys_;
+    }
+
+   private:
+    const std::shared_ptr<const protect::InstanceKeys> keys_;
+    const absl::Time expires_;
+  };
+
+  int Check(bool open) {
+    absl::StatusOr<protect::Direction> direction = DirectionFlag();
+    if (!direction.ok()) return Fail(direction.status());
+    absl::StatusOr<absl::Duration> window = DurationFlag(args_, "window", "5m");
+    if (!window.ok()) return Fail(window.status());
+    absl::StatusOr<std::string> input = ReadInput();
+    if (!input.ok()) return Fail(input.status());
+    std::string bytes = *std::move(input);
+    if (args_.Has("base64")) {
+      std::string decoded;
+      if (!absl::Base64Unescape(absl::StripAsciiWhitespace(bytes), &decoded)) {
+        return Fail(wire::Refuse(wire::Refusal::kMalformedRequest, "the input is not base64"));
+      }
+      bytes = std::move(decoded);
+    }
+    sts::v1::ProtectedMessage message;
+    if (!message.ParseFromString(bytes)) {
+      return Fail(wire::Refuse(wire::Refusal::kMalformedRequest,
+                               "the input is not an sts.v1.ProtectedMessage"));
+    }
+    const std::string ad = args_.Get("ad");
+    std::string payload;
+    std::shared_ptr<const protect::ContextInfo> who;
+    if (args_.Has("resolve")) {
+      if (*direction != protect::Direction::kClientToServer) {
+        return Fail(absl::InvalidArgumentError(
+            "--resolve checks messages to a relying party (client-to-server) only"));
+      }
+      verifier::VerifierOptions options;
+      options.receiver.timestamp_window = *window;
+      verifier::Verifier verifier(context::StsApi::FromClient(client_), options);
+      absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> verified =
+          open ? verifier.Open(message, ad, &payload) : verifier.Verify(message, ad);
+      if (!verified.ok()) return Fail(verified.status());
+      who = *verified;
+    } else {
+      sts::v1::RequestSecurityTokenResponse stored;
+      absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> keys = StoredKeys(&stored);
+      if (!keys.ok()) return Fail(keys.status());
+      StoredResolver resolver(*keys, absl::FromUnixSeconds(stored.lifetime().expires().seconds()));
+      protect::ReceiverOptions options;
+      options.timestamp_window = *window;
+      protect::Receiver receiver(&resolver, Clock::Real(), options);
+      absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> verified =
+          open ? receiver.Open(message, ad, *direction, &payload)
+               : receiver.Verify(message, ad, *direction);
+      if (!verified.ok()) return Fail(verified.status());
+      who = (*verified)->shared_info();
+    }
+    if (!open) payload = message.payload();
+    std::fprintf(stderr, "stsctl: %s: context %s instance %s principal %s\n",
+                 open ? "opened" : "verified", message.token().identifier().c_str(),
+                 message.token().instance().c_str(), who->principal.c_str());
+    if (absl::Status w = WriteOutput(payload); !w.ok()) return Fail(w);
+    return 0;
+  }
+
   int Health() {
     std::shared_ptr<grpc::Channel> channel;
     if (args_.Has("insecure")) {
@@ -274,7 +496,7 @@ class Cli {
   }
 
   Args args_;
-  std::unique_ptr<StsClient> client_;
+  std::shared_ptr<StsClient> client_;
 };
 
 }  // namespace

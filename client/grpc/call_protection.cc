@@ -1,0 +1,115 @@
+#include "client/grpc/call_protection.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "client/protect/derived_key.h"
+#include "client/wire/fault.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace sts::grpc_protect {
+namespace {
+
+using sts::v1::ProtectedMessage;
+using wire::Refusal;
+using wire::Refuse;
+
+// The one value of `name`; NotFound if absent, InvalidRequest if repeated.
+absl::Status One(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                 const char* name, absl::string_view* value) {
+  auto range = metadata.equal_range(name);
+  if (range.first == range.second) return absl::NotFoundError(name);
+  if (std::next(range.first) != range.second) {
+    return Refuse(Refusal::kMalformedRequest, absl::StrCat("repeated ", name, " metadata"));
+  }
+  *value = absl::string_view(range.first->second.data(), range.first->second.size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void SerializeDeterministically(const google::protobuf::MessageLite& request, std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  request.SerializeToCodedStream(&coded);
+}
+
+void AddMetadata(const ProtectedMessage& message,
+                 std::multimap<std::string, std::string>* metadata) {
+  metadata->emplace(kContextHeader, message.token().identifier());
+  metadata->emplace(kInstanceHeader, message.token().instance());
+  if (!message.token().cookie().empty()) {
+    metadata->emplace(kCookieHeader, message.token().cookie());
+  }
+  metadata->emplace(kSequenceHeader, absl::StrCat(message.sequence()));
+  metadata->emplace(kCreatedHeader, absl::StrCat(message.created_unix_nanos()));
+  metadata->emplace(kMacHeader, message.tag());
+}
+
+absl::Status MessageFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+    ProtectedMessage* message) {
+  absl::string_view identifier, instance, cookie, sequence, created, mac;
+  absl::Status s = One(metadata, kContextHeader, &identifier);
+  if (absl::IsNotFound(s)) {
+    return Refuse(Refusal::kUnauthenticated,
+                  "the call carries no sts-context metadata: it was not made through a "
+                  "protected channel");
+  }
+  if (!s.ok()) return s;
+  for (auto [name, value] : {std::pair{kInstanceHeader, &instance},
+                             std::pair{kSequenceHeader, &sequence},
+                             std::pair{kCreatedHeader, &created}, std::pair{kMacHeader, &mac}}) {
+    s = One(metadata, name, value);
+    if (absl::IsNotFound(s)) {
+      return Refuse(Refusal::kMalformedRequest, absl::StrCat("missing ", name, " metadata"));
+    }
+    if (!s.ok()) return s;
+  }
+  s = One(metadata, kCookieHeader, &cookie);
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+
+  uint64_t seq = 0;
+  if (!absl::SimpleAtoi(sequence, &seq)) {
+    return Refuse(Refusal::kMalformedRequest, "sts-seq is not a decimal number");
+  }
+  int64_t created_nanos = 0;
+  if (!absl::SimpleAtoi(created, &created_nanos)) {
+    return Refuse(Refusal::kMalformedRequest,
+                  "sts-created must be nanoseconds since the Unix epoch, in decimal");
+  }
+  message->Clear();
+  message->mutable_token()->set_identifier(std::string(identifier));
+  message->mutable_token()->set_instance(std::string(instance));
+  message->mutable_token()->set_cookie(std::string(cookie));
+  message->mutable_derivation()->set_algorithm(std::string(protect::kHkdfSha256Derivation));
+  message->mutable_derivation()->set_length(32);
+  message->set_protection(ProtectedMessage::PROTECTION_SIGN);
+  message->set_direction(ProtectedMessage::DIRECTION_CLIENT_TO_SERVER);
+  message->set_sequence(seq);
+  message->set_created_unix_nanos(created_nanos);
+  message->set_tag(std::string(mac));
+  return absl::OkStatus();
+}
+
+grpc::Status RefusalToGrpc(const absl::Status& refusal) {
+  switch (refusal.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kInternal:
+      return wire::ToGrpcStatus(refusal);
+    default:
+      break;
+  }
+  // The call is unauthenticated whatever the reason; the fault says which.
+  absl::Status unauthenticated(absl::StatusCode::kUnauthenticated, refusal.message());
+  refusal.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    unauthenticated.SetPayload(url, payload);
+  });
+  return wire::ToGrpcStatus(unauthenticated);
+}
+
+}  // namespace sts::grpc_protect

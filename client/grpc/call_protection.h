@@ -1,0 +1,62 @@
+// How a unary gRPC call is protected under a security context: the call is
+// the payload of a signed sts.v1.ProtectedMessage whose header travels in
+// request metadata (docs/PROTECTED_MESSAGE.md section 6).
+//
+//   payload         = the request, serialized deterministically
+//   associated data = the full method path, e.g. "/example.v1.Inventory/Reserve"
+//   header          = protection SIGN, direction CLIENT_TO_SERVER,
+//                     derivation HKDF-SHA256 (length 32), no AEAD nonce
+//   metadata        sts-context      wsc:Identifier
+//                   sts-instance     wsc:Instance
+//                   sts-cookie-bin   the cookie of a stateless context (if any)
+//                   sts-seq          sequence number, decimal
+//                   sts-created      created_unix_nanos, decimal
+//                   sts-mac-bin      the 32-byte HMAC-SHA256 tag
+//
+// Shared by the client interceptor and the server-side wrapper; thread-safe.
+#ifndef STS_CLIENT_GRPC_CALL_PROTECTION_H_
+#define STS_CLIENT_GRPC_CALL_PROTECTION_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+#include "grpcpp/support/status.h"
+#include "grpcpp/support/string_ref.h"
+#include "sts/v1/protected_message.pb.h"
+
+namespace sts::grpc_protect {
+
+inline constexpr char kContextHeader[] = "sts-context";
+inline constexpr char kInstanceHeader[] = "sts-instance";
+inline constexpr char kCookieHeader[] = "sts-cookie-bin";
+inline constexpr char kSequenceHeader[] = "sts-seq";
+inline constexpr char kCreatedHeader[] = "sts-created";
+inline constexpr char kMacHeader[] = "sts-mac-bin";
+
+// Deterministic serialization of `request` into `out` (replacing it).
+void SerializeDeterministically(const google::protobuf::MessageLite& request, std::string* out);
+
+// Adds the metadata for a signed message (see above).
+void AddMetadata(const sts::v1::ProtectedMessage& message,
+                 std::multimap<std::string, std::string>* metadata);
+
+// Rebuilds the signed message a call stands for from its metadata; the payload
+// is left for the caller to fill. wst:FailedAuthentication when the call
+// carries no protection at all, wst:InvalidRequest when the headers are
+// malformed.
+absl::Status MessageFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+    sts::v1::ProtectedMessage* message);
+
+// The status a server answers a refused call with: UNAUTHENTICATED, keeping
+// the WS-Trust fault (e.g. wsc:BadContextToken) in the details, except for
+// conditions a client should retry (UNAVAILABLE, RESOURCE_EXHAUSTED) and
+// INTERNAL.
+grpc::Status RefusalToGrpc(const absl::Status& refusal);
+
+}  // namespace sts::grpc_protect
+
+#endif  // STS_CLIENT_GRPC_CALL_PROTECTION_H_

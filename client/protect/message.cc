@@ -1,0 +1,300 @@
+#include "client/protect/message.h"
+
+#include <utility>
+
+#include "client/crypto/aead.h"
+#include "client/crypto/bytes.h"
+#include "client/crypto/constant_time.h"
+#include "client/crypto/hmac.h"
+#include "client/crypto/random.h"
+#include "client/wire/canonical.h"
+#include "client/wire/fault.h"
+#include "google/protobuf/reflection.h"
+
+namespace sts::protect {
+namespace {
+
+using crypto::AsBytes;
+using sts::v1::ProtectedMessage;
+using wire::Refusal;
+using wire::Refuse;
+
+constexpr size_t kMaxIdentifierBytes = 1024;
+constexpr size_t kMaxInstanceBytes = 64;
+constexpr size_t kMaxCookieBytes = 16 * 1024;
+constexpr size_t kMaxAlgorithmBytes = 256;
+
+absl::Status Malformed(absl::string_view reason) {
+  return Refuse(Refusal::kMalformedRequest, reason);
+}
+
+absl::Status NotAuthentic() {
+  return Refuse(Refusal::kBadProof, "the message does not authenticate");
+}
+
+// A length prefix (canonical Bytes) for data passed as a separate MAC part.
+std::array<uint8_t, 4> U32Be(size_t n) {
+  const uint32_t v = static_cast<uint32_t>(n);
+  return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+          static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
+
+bool HasUnknownFields(const google::protobuf::Message& m) {
+  return !m.GetReflection()->GetUnknownFields(m).empty();
+}
+
+// The HMAC key a Sign message names.
+absl::StatusOr<std::shared_ptr<const crypto::HmacSha256Key>> MacKeyFor(
+    const InstanceKeys& keys, const ProtectedMessage& message,
+    const crypto::HmacSha256Key** key) {
+  if (message.derivation().algorithm() == kHkdfSha256Derivation) {
+    *key = &keys.MacKey(DirectionOf(message));
+    return nullptr;
+  }
+  absl::StatusOr<DerivedKeyParams> params = PSha1ParamsOf(message.derivation());
+  if (!params.ok()) return params.status();
+  absl::StatusOr<std::shared_ptr<const crypto::HmacSha256Key>> derived =
+      keys.PSha1MacKey(*params);
+  if (derived.ok()) *key = derived->get();
+  return derived;
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::AesGcmKey>> AeadKeyFor(
+    const InstanceKeys& keys, const ProtectedMessage& message, const crypto::AesGcmKey** key) {
+  if (message.derivation().algorithm() == kHkdfSha256Derivation) {
+    *key = &keys.AeadKey(DirectionOf(message));
+    return nullptr;
+  }
+  absl::StatusOr<DerivedKeyParams> params = PSha1ParamsOf(message.derivation());
+  if (!params.ok()) return params.status();
+  absl::StatusOr<std::shared_ptr<const crypto::AesGcmKey>> derived = keys.PSha1AeadKey(*params);
+  if (derived.ok()) *key = derived->get();
+  return derived;
+}
+
+crypto::HmacSha256Tag SignTag(const crypto::HmacSha256Key& key, const ProtectedMessage& message,
+                              absl::string_view associated_data) {
+  // The header is small; the payload is MACed where it lies, not copied.
+  const std::string header = CanonicalHeader(message, associated_data);
+  const std::array<uint8_t, 4> payload_length = U32Be(message.payload().size());
+  return key.Sign({AsBytes(header), payload_length, AsBytes(message.payload())});
+}
+
+}  // namespace
+
+std::string CanonicalHeader(const ProtectedMessage& message, absl::string_view associated_data) {
+  const sts::v1::KeyDerivation& d = message.derivation();
+  uint32_t start_kind = 0;
+  uint64_t start_value = 0;
+  if (d.start_case() == sts::v1::KeyDerivation::kOffset) {
+    start_kind = 1;
+    start_value = d.offset();
+  } else if (d.start_case() == sts::v1::KeyDerivation::kGeneration) {
+    start_kind = 2;
+    start_value = d.generation();
+  }
+  wire::CanonicalWriter w(192 + message.token().identifier().size() +
+                          message.token().cookie().size() + d.algorithm().size() +
+                          d.label().size() + d.nonce().size() + associated_data.size());
+  w.Bytes(kProtectedMessageDomain)
+      .U32(static_cast<uint32_t>(message.protection()))
+      .U32(static_cast<uint32_t>(message.direction()))
+      .Bytes(message.token().identifier())
+      .Bytes(message.token().instance())
+      .Bytes(message.token().cookie())
+      .Bytes(d.algorithm())
+      .Bytes(d.label())
+      .Bytes(d.nonce())
+      .U32(start_kind)
+      .U64(start_value)
+      .U32(d.length())
+      .U64(message.sequence())
+      .I64(message.created_unix_nanos())
+      .Bytes(message.aead_nonce())
+      .Bytes(associated_data);
+  return w.Release();
+}
+
+void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,
+                ProtectedMessage::Protection protection, Direction direction, uint64_t sequence,
+                absl::Time created, ProtectedMessage* message) {
+  sts::v1::SecurityContextToken* token = message->mutable_token();
+  token->set_identifier(keys.identifier());
+  token->set_instance(keys.instance());
+  token->set_cookie(keys.info().cookie);
+  sts::v1::KeyDerivation* d = message->mutable_derivation();
+  d->Clear();
+  if (derivation.algorithm == DerivationOptions::Algorithm::kHkdfSha256) {
+    d->set_algorithm(std::string(kHkdfSha256Derivation));
+    d->set_length(32);
+  } else {
+    d->set_algorithm(std::string(kPSha1Derivation));
+    d->set_label(derivation.label);
+    d->set_nonce(keys.SenderNonce(
+        protection == ProtectedMessage::PROTECTION_SEAL ? Purpose::kEncrypt : Purpose::kSign,
+        direction));
+    if (derivation.generation.has_value()) d->set_generation(*derivation.generation);
+    d->set_length(derivation.length);
+  }
+  message->set_protection(protection);
+  message->set_direction(static_cast<ProtectedMessage::Direction>(direction));
+  message->set_sequence(sequence);
+  message->set_created_unix_nanos(absl::ToUnixNanos(created));
+}
+
+absl::Status CheckShape(const ProtectedMessage& message) {
+  if (HasUnknownFields(message) || HasUnknownFields(message.token()) ||
+      HasUnknownFields(message.derivation())) {
+    return Malformed("the message carries fields this receiver does not know");
+  }
+  const sts::v1::SecurityContextToken& token = message.token();
+  if (token.identifier().empty() || token.identifier().size() > kMaxIdentifierBytes) {
+    return Malformed("the message names no context identifier (or an oversized one)");
+  }
+  if (token.instance().empty() || token.instance().size() > kMaxInstanceBytes) {
+    return Malformed("the message names no key instance (or an oversized one)");
+  }
+  if (!token.wsu_id().empty()) return Malformed("token.wsu_id must be empty in a message");
+  if (token.cookie().size() > kMaxCookieBytes) return Malformed("oversized context cookie");
+  if (message.direction() != ProtectedMessage::DIRECTION_CLIENT_TO_SERVER &&
+      message.direction() != ProtectedMessage::DIRECTION_SERVER_TO_CLIENT) {
+    return Malformed("unknown message direction");
+  }
+  const sts::v1::KeyDerivation& d = message.derivation();
+  if (d.algorithm().size() > kMaxAlgorithmBytes) return Malformed("oversized algorithm URI");
+  if (d.algorithm() == kHkdfSha256Derivation) {
+    if (!d.label().empty() || !d.nonce().empty() ||
+        d.start_case() != sts::v1::KeyDerivation::START_NOT_SET ||
+        (d.length() != 0 && d.length() != 32)) {
+      return Malformed("HKDF-SHA256 derivation takes no label, nonce, offset or generation "
+                       "and is 32 bytes long");
+    }
+  } else if (IsPSha1(d.algorithm())) {
+    if (absl::StatusOr<DerivedKeyParams> p = PSha1ParamsOf(d); !p.ok()) return p.status();
+  } else {
+    return Malformed("unknown key derivation algorithm");
+  }
+  switch (message.protection()) {
+    case ProtectedMessage::PROTECTION_SIGN:
+      if (!message.aead_nonce().empty()) return Malformed("a signed message has no AEAD nonce");
+      if (message.tag().size() != crypto::HmacSha256Key::kTagSize) {
+        return Refuse(Refusal::kBadProof, "the MAC must be 32 bytes (never truncated)");
+      }
+      break;
+    case ProtectedMessage::PROTECTION_SEAL:
+      if (message.aead_nonce().size() != crypto::AesGcmKey::kNonceSize) {
+        return Malformed("the AEAD nonce must be 12 bytes");
+      }
+      if (message.tag().size() != crypto::AesGcmKey::kTagSize) {
+        return Refuse(Refusal::kBadProof, "the AEAD tag must be 16 bytes");
+      }
+      if (d.length() != 0 && d.length() != 32) {
+        return Malformed("a sealed message's key must be 32 bytes long");
+      }
+      break;
+    default:
+      return Malformed("unknown message protection");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SignInPlace(const InstanceKeys& keys, ProtectedMessage* message,
+                         absl::string_view associated_data) {
+  message->set_protection(ProtectedMessage::PROTECTION_SIGN);
+  message->clear_aead_nonce();
+  const crypto::HmacSha256Key* key = nullptr;
+  auto hold = MacKeyFor(keys, *message, &key);
+  if (!hold.ok()) return hold.status();
+  const crypto::HmacSha256Tag tag = SignTag(*key, *message, associated_data);
+  message->set_tag(reinterpret_cast<const char*>(tag.data()), tag.size());
+  return absl::OkStatus();
+}
+
+absl::Status SealInPlace(const InstanceKeys& keys, ProtectedMessage* message,
+                         absl::string_view associated_data) {
+  message->set_protection(ProtectedMessage::PROTECTION_SEAL);
+  const crypto::AesGcmKey* key = nullptr;
+  auto hold = AeadKeyFor(keys, *message, &key);
+  if (!hold.ok()) return hold.status();
+  // Random 96-bit nonces: the NIST SP 800-38D limit of 2^32 messages per key
+  // is far beyond a context's lifetime at any realistic rate, and a renewal
+  // resets it with a new key.
+  absl::StatusOr<std::string> nonce = crypto::RandomBytes(crypto::AesGcmKey::kNonceSize);
+  if (!nonce.ok()) return nonce.status();
+  message->set_aead_nonce(*std::move(nonce));
+  const std::string aad = CanonicalHeader(*message, associated_data);
+  // Sealed in place in the payload's own buffer: plaintext -> ciphertext || tag,
+  // then the tag moves to its field.
+  std::string* payload = message->mutable_payload();
+  const size_t n = payload->size();
+  payload->resize(n + crypto::AesGcmKey::kTagSize);
+  uint8_t* data = reinterpret_cast<uint8_t*>(payload->data());
+  absl::Status sealed =
+      key->SealInto(AsBytes(message->aead_nonce()), absl::MakeConstSpan(data, n), AsBytes(aad),
+                    absl::MakeSpan(data, n + crypto::AesGcmKey::kTagSize));
+  if (!sealed.ok()) {
+    payload->clear();
+    return sealed;
+  }
+  message->set_tag(payload->data() + n, crypto::AesGcmKey::kTagSize);
+  payload->resize(n);
+  return absl::OkStatus();
+}
+
+absl::Status CheckTag(const InstanceKeys& keys, const ProtectedMessage& message,
+                      absl::string_view associated_data) {
+  if (message.protection() != ProtectedMessage::PROTECTION_SIGN) {
+    return Malformed("not a signed message");
+  }
+  const crypto::HmacSha256Key* key = nullptr;
+  auto hold = MacKeyFor(keys, message, &key);
+  if (!hold.ok()) return hold.status();
+  const std::string header = CanonicalHeader(message, associated_data);
+  const std::array<uint8_t, 4> payload_length = U32Be(message.payload().size());
+  // Verify compares in constant time and refuses any tag that is not 32 bytes.
+  if (!key->Verify({AsBytes(header), payload_length, AsBytes(message.payload())},
+                   AsBytes(message.tag()))) {
+    return NotAuthentic();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpenPayload(const InstanceKeys& keys, const ProtectedMessage& message,
+                         absl::string_view associated_data, std::string* plaintext) {
+  if (message.protection() != ProtectedMessage::PROTECTION_SEAL) {
+    return Malformed("not a sealed message");
+  }
+  if (message.tag().size() != crypto::AesGcmKey::kTagSize) return NotAuthentic();
+  const crypto::AesGcmKey* key = nullptr;
+  auto hold = AeadKeyFor(keys, message, &key);
+  if (!hold.ok()) return hold.status();
+  const std::string aad = CanonicalHeader(message, associated_data);
+  // The backend takes ciphertext || tag in one buffer; the plaintext buffer
+  // serves, and is decrypted in place.
+  const size_t n = message.payload().size();
+  std::string buffer;
+  buffer.reserve(n + crypto::AesGcmKey::kTagSize);
+  buffer.append(message.payload());
+  buffer.append(message.tag());
+  uint8_t* data = reinterpret_cast<uint8_t*>(buffer.data());
+  const absl::Status opened =
+      key->OpenInto(AsBytes(message.aead_nonce()), AsBytes(buffer), AsBytes(aad),
+                    absl::MakeSpan(data, n));
+  if (!opened.ok()) {
+    // OpenInto wiped what it decrypted. Every authentication failure is the
+    // same refusal to the caller.
+    switch (opened.code()) {
+      case absl::StatusCode::kDataLoss:
+        return NotAuthentic();
+      case absl::StatusCode::kInvalidArgument:
+        return Malformed("the sealed message has a malformed nonce or ciphertext");
+      default:
+        return Refuse(Refusal::kInternal, "AEAD backend failure");
+    }
+  }
+  buffer.resize(n);
+  *plaintext = std::move(buffer);
+  return absl::OkStatus();
+}
+
+}  // namespace sts::protect

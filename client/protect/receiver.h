@@ -1,0 +1,97 @@
+// The receiving side of message protection: every check a protected message
+// must pass before its payload is used.
+//
+// Order of checks (docs/PROTECTED_MESSAGE.md section 5), first failure wins:
+//  1. shape (CheckShape) and the expected direction     wst:InvalidRequest
+//  2. created within the timestamp window               wst:ExpiredData
+//  3. the context and instance resolve to keys          wsc:BadContextToken,
+//     (KeyResolver)                                     wst:InvalidSecurityToken,
+//                                                       wsc:RenewNeeded,
+//                                                       wsc:UnknownDerivationSource
+//  4. the tag authenticates (constant time); if not,    wst:FailedAuthentication
+//     the resolver is asked once for fresher keys
+//     (a renewed or cancelled context), and the tag is
+//     checked again if it has any
+//  5. (identifier, direction, sequence) is new          wst:FailedAuthentication
+//
+// Thread-safe. The resolver must outlive the Receiver.
+#ifndef STS_CLIENT_PROTECT_RECEIVER_H_
+#define STS_CLIENT_PROTECT_RECEIVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "client/clock.h"
+#include "client/protect/instance_keys.h"
+#include "client/protect/replay.h"
+#include "sts/v1/protected_message.pb.h"
+
+namespace sts::protect {
+
+// Where a receiver finds the keys of the context a message names: the holder's
+// own SecurityContext, or a relying party's Verifier (which asks the STS).
+// Implementations are thread-safe.
+class KeyResolver {
+ public:
+  virtual ~KeyResolver() = default;
+
+  // The keys of token.instance of context token.identifier, if that instance
+  // is acceptable at `now`; else the refusal (see the list above).
+  virtual absl::StatusOr<std::shared_ptr<const InstanceKeys>> Resolve(
+      const sts::v1::SecurityContextToken& token, absl::Time now) = 0;
+
+  // A message under the keys Resolve returned did not authenticate. The
+  // resolver may look again (the STS may have cancelled or renewed the
+  // context) and return other keys for the same instance, nullptr when it
+  // has nothing fresher, or a refusal. Rate-limiting is the resolver's job.
+  virtual absl::StatusOr<std::shared_ptr<const InstanceKeys>> Refresh(
+      const sts::v1::SecurityContextToken& token, absl::Time now) {
+    return std::shared_ptr<const InstanceKeys>();
+  }
+};
+
+struct ReceiverOptions {
+  // Accepted distance between a message's created time and the receiver's
+  // clock, either way (DESIGN.md section 5: 5 minutes).
+  absl::Duration timestamp_window = absl::Minutes(5);
+  // Bound on the replay windows kept (one per context identifier).
+  size_t max_replay_windows = 65536;
+};
+
+class Receiver {
+ public:
+  Receiver(KeyResolver* resolver, const Clock* clock, ReceiverOptions options = {});
+
+  // A signed message sent in `expected` direction, authenticated over
+  // `associated_data` too. On success the caller may use message.payload();
+  // the result is the instance whose key authenticated it (its info() says
+  // whose context it is).
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Verify(
+      const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
+      Direction expected) const;
+
+  // A sealed message: as Verify, and the plaintext goes to `plaintext` (only
+  // on success).
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Open(
+      const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
+      Direction expected, std::string* plaintext) const;
+
+  const ReceiverOptions& options() const { return options_; }
+
+ private:
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Accept(
+      const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
+      Direction expected, std::string* plaintext) const;
+
+  KeyResolver* const resolver_;
+  const Clock* const clock_;
+  const ReceiverOptions options_;
+  mutable ReplayGuard replay_;
+};
+
+}  // namespace sts::protect
+
+#endif  // STS_CLIENT_PROTECT_RECEIVER_H_

@@ -1,0 +1,306 @@
+// The relying party's Verifier against an in-memory STS on a fake clock, with
+// a SecurityContext as the client: caching, renewal, cancellation, negative
+// answers, bounds, and what a forger can make it do.
+#include "client/verifier/verifier.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "client/context/fake_sts.h"
+#include "client/context/security_context.h"
+#include "client/protect/message.h"
+#include "client/wire/fault.h"
+#include "gtest/gtest.h"
+
+namespace sts::verifier {
+namespace {
+
+using context::FakeSts;
+using context::RenewalMode;
+using context::SecurityContext;
+using protect::Direction;
+using protect::InstanceKeys;
+using sts::v1::ProtectedMessage;
+
+constexpr char kAd[] = "/example.v1.Inventory/Reserve";
+constexpr char kAudience[] = "spiffe://test.example/relying-party";
+
+class VerifierTest : public ::testing::Test {
+ protected:
+  VerifierOptions Options() {
+    VerifierOptions options;
+    options.clock = &clock_;
+    return options;
+  }
+
+  std::unique_ptr<SecurityContext> Client() {
+    context::SecurityContextOptions options;
+    options.clock = &clock_;
+    options.renewal = RenewalMode::kManual;
+    sts::v1::IssueRequest request;
+    request.set_applies_to(kAudience);
+    absl::StatusOr<std::unique_ptr<SecurityContext>> c =
+        SecurityContext::Issue(sts_, request, options);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return *std::move(c);
+  }
+
+  // A message made directly with `keys`, as a thief of those keys could,
+  // with sequence numbers above those the client's context uses.
+  ProtectedMessage With(const InstanceKeys& keys, uint64_t sequence) {
+    ProtectedMessage m;
+    protect::FillHeader(keys, {}, ProtectedMessage::PROTECTION_SIGN, Direction::kClientToServer,
+                        (uint64_t{1} << 62) + sequence, clock_.Now(), &m);
+    m.set_payload("p");
+    EXPECT_TRUE(protect::SignInPlace(keys, &m, kAd).ok());
+    return m;
+  }
+
+  ProtectedMessage Signed(SecurityContext& client) {
+    absl::StatusOr<ProtectedMessage> m = client.Sign("request", kAd);
+    EXPECT_TRUE(m.ok()) << m.status();
+    return *m;
+  }
+
+  FakeClock clock_;
+  std::shared_ptr<FakeSts> sts_ = std::make_shared<FakeSts>(&clock_);
+};
+
+TEST_F(VerifierTest, ResolvesOnceThenVerifiesFromTheCache) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> who =
+      verifier.Verify(Signed(*client), kAd);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ((*who)->identifier, client->identifier());
+  EXPECT_EQ((*who)->principal, "spiffe://test.example/client");
+  EXPECT_EQ((*who)->applies_to, kAudience);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, 1u);
+  EXPECT_EQ(verifier.stats().hits, 10u);
+
+  absl::StatusOr<ProtectedMessage> sealed = client->Seal("sealed request", kAd);
+  ASSERT_TRUE(sealed.ok());
+  std::string plaintext;
+  ASSERT_TRUE(verifier.Open(*sealed, kAd, &plaintext).ok());
+  EXPECT_EQ(plaintext, "sealed request");
+}
+
+TEST_F(VerifierTest, AnswersVerifyAtTheClient) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage request = Signed(*client);
+  ASSERT_TRUE(verifier.Verify(request, kAd).ok());
+  absl::StatusOr<ProtectedMessage> answer = verifier.Sign(request.token(), "answer", kAd);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(client->Verify(*answer, kAd).ok());
+  absl::StatusOr<ProtectedMessage> sealed = verifier.Seal(request.token(), "sealed answer", kAd);
+  ASSERT_TRUE(sealed.ok());
+  absl::StatusOr<std::string> opened = client->Open(*sealed, kAd);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(*opened, "sealed answer");
+  // No answer under a context that never sent a verified request.
+  sts::v1::SecurityContextToken unknown;
+  unknown.set_identifier("urn:uuid:99999999-0000-4000-8000-000000000000");
+  unknown.set_instance("1");
+  EXPECT_EQ(wire::FaultNameOf(verifier.Sign(unknown, "x", kAd).status()), "wsc:BadContextToken");
+}
+
+TEST_F(VerifierTest, UnknownContextsAreRefusedAndTheAnswerIsCachedBriefly) {
+  VerifierOptions options = Options();
+  options.negative_ttl = absl::Seconds(10);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ProtectedMessage m = Signed(*client);
+  m.mutable_token()->set_identifier("urn:uuid:99999999-0000-4000-8000-000000000000");
+  for (int i = 0; i < 5; ++i) {
+    const absl::Status s = verifier.Verify(m, kAd).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(wire::FaultNameOf(s), "wsc:BadContextToken");
+  }
+  EXPECT_EQ(verifier.stats().validations, 1u);
+  EXPECT_EQ(verifier.stats().negative_hits, 4u);
+  clock_.Advance(absl::Seconds(11));
+  m.set_sequence(m.sequence() + 1);
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(m, kAd).status()), "wsc:BadContextToken");
+  EXPECT_EQ(verifier.stats().validations, 2u);
+}
+
+TEST_F(VerifierTest, ARenewedInstanceIsFetchedOnceAndTheOldOneRollsOver) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const std::shared_ptr<const InstanceKeys> first = client->current_keys();
+  const ProtectedMessage before = Signed(*client);
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  ASSERT_TRUE(client->RenewNow().ok());
+  const ProtectedMessage after = Signed(*client);
+  EXPECT_EQ(after.token().instance(), "2");
+  ASSERT_TRUE(verifier.Verify(after, kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, 2u);
+  // A message made before the renewal, delivered late: inside the rollover.
+  EXPECT_TRUE(verifier.Verify(before, kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, 2u);
+  // After the rollover window the old instance is refused.
+  clock_.Advance(absl::Minutes(5) + absl::Seconds(1));
+  const absl::Status late = verifier.Verify(With(*first, 99), kAd).status();
+  EXPECT_EQ(wire::FaultNameOf(late), "wsc:UnknownDerivationSource");
+}
+
+TEST_F(VerifierTest, CancellationIsHonouredOnRevalidation) {
+  VerifierOptions options = Options();
+  options.revalidate_after = absl::Seconds(30);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  const std::shared_ptr<const InstanceKeys> stolen = client->current_keys();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  ASSERT_TRUE(client->Cancel().ok());
+  // Within the cache's freshness the stolen key still verifies...
+  EXPECT_TRUE(verifier.Verify(With(*stolen, 1), kAd).ok());
+  // ...then the re-validation learns of the cancellation.
+  clock_.Advance(absl::Seconds(31));
+  const absl::Status s = verifier.Verify(With(*stolen, 2), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
+}
+
+TEST_F(VerifierTest, AFailedCheckRevalidatesOnceAndFindsTheCancellation) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const std::shared_ptr<const InstanceKeys> keys = client->current_keys();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  ASSERT_TRUE(client->Cancel().ok());
+  ProtectedMessage bad = With(*keys, 5);
+  bad.set_payload("changed");
+  const absl::Status s = verifier.Verify(bad, kAd).status();
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
+  EXPECT_EQ(verifier.stats().validations, 2u);
+}
+
+TEST_F(VerifierTest, ForgedMessagesCostTheStsAtMostOneValidatePerInterval) {
+  VerifierOptions options = Options();
+  options.min_refresh_interval = absl::Seconds(1);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  for (int i = 0; i < 50; ++i) {
+    ProtectedMessage forged = Signed(*client);
+    forged.mutable_tag()->front() ^= 1;
+    EXPECT_EQ(wire::FaultNameOf(verifier.Verify(forged, kAd).status()),
+              "wst:FailedAuthentication");
+    ProtectedMessage other_instance = Signed(*client);
+    other_instance.mutable_token()->set_instance(std::to_string(100 + i));
+    EXPECT_EQ(wire::FaultNameOf(verifier.Verify(other_instance, kAd).status()),
+              "wsc:UnknownDerivationSource");
+  }
+  EXPECT_EQ(verifier.stats().validations, 2u);  // the first, and one refresh
+  clock_.Advance(absl::Seconds(1));
+  ProtectedMessage forged = Signed(*client);
+  forged.mutable_tag()->front() ^= 1;
+  verifier.Verify(forged, kAd).IgnoreError();
+  EXPECT_EQ(verifier.stats().validations, 3u);
+  // The genuine client is unaffected.
+  EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+}
+
+TEST_F(VerifierTest, ExpiredContextsNeedRenewal) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  clock_.Advance(absl::Hours(1));
+  // Made with the key of a context that has just expired.
+  const absl::Status s = verifier.Verify(With(*client->current_keys(), 1), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(wire::FaultNameOf(s), "wsc:RenewNeeded");
+}
+
+TEST_F(VerifierTest, NoKeysForUsMeansPermissionDenied) {
+  sts_->set_release_keys(false);
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const absl::Status s = verifier.Verify(Signed(*client), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
+}
+
+TEST_F(VerifierTest, ExpectedAudienceIsEnforced) {
+  VerifierOptions options = Options();
+  options.expected_audience = "spiffe://test.example/someone-else";
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  EXPECT_EQ(verifier.Verify(Signed(*client), kAd).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {
+  VerifierOptions options = Options();
+  options.revalidate_after = absl::Seconds(30);
+  options.min_refresh_interval = absl::Seconds(1);
+  Verifier verifier(sts_, options);
+  auto known = Client();
+  auto unknown = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*known), kAd).ok());
+  sts_->FailValidate(wire::Refuse(wire::Refusal::kUnavailable, "STS down"));
+  clock_.Advance(absl::Seconds(31));
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(verifier.Verify(Signed(*known), kAd).ok());
+  const absl::Status s = verifier.Verify(Signed(*unknown), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  // One attempt for each context, none more within the interval.
+  EXPECT_EQ(verifier.stats().validations, 3u);
+  sts_->FailValidate(absl::OkStatus());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(verifier.Verify(Signed(*unknown), kAd).ok());
+}
+
+TEST_F(VerifierTest, TheCacheIsBounded) {
+  VerifierOptions options = Options();
+  options.max_contexts = 3;
+  Verifier verifier(sts_, options);
+  std::vector<std::unique_ptr<SecurityContext>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(Client());
+    ASSERT_TRUE(verifier.Verify(Signed(*clients.back()), kAd).ok());
+  }
+  EXPECT_EQ(verifier.stats().contexts, 3u);
+  EXPECT_EQ(verifier.stats().evictions, 2u);
+  // The most recently used are kept; an evicted one is fetched again.
+  ASSERT_TRUE(verifier.Verify(Signed(*clients[4]), kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, 5u);
+  ASSERT_TRUE(verifier.Verify(Signed(*clients[0]), kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, 6u);
+}
+
+TEST_F(VerifierTest, ConcurrentMissesShareOneValidate) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  std::vector<ProtectedMessage> messages;
+  for (int i = 0; i < 64; ++i) messages.push_back(Signed(*client));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < messages.size(); i += 4) {
+        if (verifier.Verify(messages[i], kAd).ok()) ok.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 64);
+  EXPECT_EQ(verifier.stats().validations, 1u);
+}
+
+TEST_F(VerifierTest, ReplaysAndStaleMessagesAreRefused) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage m = Signed(*client);
+  ASSERT_TRUE(verifier.Verify(m, kAd).ok());
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(m, kAd).status()), "wst:FailedAuthentication");
+  const ProtectedMessage held = Signed(*client);
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(held, kAd).status()), "wst:ExpiredData");
+  // A message for another RPC (associated data) does not verify.
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(Signed(*client), "/other/Method").status()),
+            "wst:FailedAuthentication");
+}
+
+}  // namespace
+}  // namespace sts::verifier
