@@ -4,7 +4,8 @@
 //  - AesGcmKey holds pre-keyed backend cipher states (one for sealing, one for
 //    opening; key-equivalent, wiped and freed on destruction) and no other
 //    copy of the key; the caller keeps ownership of the bytes given to
-//    Create. Each operation copies a state, so const methods are safe to call
+//    Create. Each operation works on its own copy of a state (copies are
+//    pooled per key and reused), so const methods are safe to call
 //    concurrently on one instance.
 //  - Move-only. A moved-from key may only be destroyed or assigned to; using
 //    one returns kFailedPrecondition.

@@ -1,13 +1,21 @@
-// OpenSSL 3 deprecates HMAC_CTX in favour of EVP_MAC, which BoringSSL does not
-// have. HMAC_CTX is the API both libraries share, and staying on it keeps a
-// move to BoringSSL a change to this module only.
+// HMAC is built here from the hash's low-level block API (SHA256_CTX,
+// SHA_CTX) rather than on HMAC_CTX or EVP_MAC: a prepared key is then two
+// plain structs (the hash state after the ipad and opad blocks), and a
+// message costs two struct copies and the hashing, with no allocation. On
+// OpenSSL 3 every HMAC_CTX or EVP_MD_CTX copy allocates a provider context,
+// which at 1 KiB costs as much as the hashing itself. OpenSSL 3 marks the
+// low-level hash API deprecated but keeps it (it backs the providers);
+// BoringSSL has the same functions and structs, so this stays a backend swap.
+// The one-shot HMAC() below is the independent implementation the tests
+// compare against, together with the RFC 4231 / RFC 2202 vectors.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <climits>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -20,17 +28,13 @@ namespace sts::crypto {
 namespace internal {
 namespace {
 
-const EVP_MD* Md(PreparedHmac::Hash hash) {
-  return hash == PreparedHmac::Hash::kSha1 ? EVP_sha1() : EVP_sha256();
-}
-
 // HMAC_Init_ex reads a null key as "keep the previous key", so an empty key
 // must still be a valid pointer.
 constexpr uint8_t kEmptyKey[1] = {0};
 
 // A key that does not fit HMAC's int length is replaced by its digest, which
 // is exactly what HMAC does with any key longer than the block size, so the
-// result is unchanged.
+// result is unchanged. (Used by the one-shot HMAC() only.)
 class KeyArg {
  public:
   KeyArg(const EVP_MD* md, absl::Span<const uint8_t> key) {
@@ -59,17 +63,76 @@ class KeyArg {
   int len_ = 0;
 };
 
-struct HmacCtxDeleter {
-  void operator()(HMAC_CTX* ctx) const { HMAC_CTX_free(ctx); }
+// The two hashes HMAC is used with here, behind one shape.
+struct Sha256 {
+  using Ctx = SHA256_CTX;
+  static constexpr size_t kOut = SHA256_DIGEST_LENGTH;
+  static void Init(Ctx* c) { SHA256_Init(c); }
+  static void Update(Ctx* c, const void* p, size_t n) { SHA256_Update(c, p, n); }
+  static void Final(uint8_t* out, Ctx* c) { SHA256_Final(out, c); }
 };
-using HmacCtxPtr = std::unique_ptr<HMAC_CTX, HmacCtxDeleter>;
+struct Sha1 {
+  using Ctx = SHA_CTX;
+  static constexpr size_t kOut = SHA_DIGEST_LENGTH;
+  static void Init(Ctx* c) { SHA1_Init(c); }
+  static void Update(Ctx* c, const void* p, size_t n) { SHA1_Update(c, p, n); }
+  static void Final(uint8_t* out, Ctx* c) { SHA1_Final(out, c); }
+};
+constexpr size_t kBlock = 64;  // both hashes
+
+// The keyed inner and outer states (RFC 2104): key-equivalent, wiped on
+// destruction.
+template <typename H>
+struct Keyed {
+  typename H::Ctx inner;
+  typename H::Ctx outer;
+
+  void Prepare(absl::Span<const uint8_t> key) {
+    uint8_t block[kBlock] = {0};
+    if (key.size() > kBlock) {
+      typename H::Ctx c;
+      H::Init(&c);
+      H::Update(&c, key.data(), key.size());
+      H::Final(block, &c);
+      SecureZero(&c, sizeof(c));
+    } else if (!key.empty()) {
+      std::memcpy(block, key.data(), key.size());
+    }
+    for (uint8_t& b : block) b ^= 0x36;
+    H::Init(&inner);
+    H::Update(&inner, block, kBlock);
+    for (uint8_t& b : block) b ^= 0x36 ^ 0x5c;
+    H::Init(&outer);
+    H::Update(&outer, block, kBlock);
+    SecureZero(block, sizeof(block));
+  }
+
+  void Sign(absl::Span<const absl::Span<const uint8_t>> parts, uint8_t* out) const {
+    typename H::Ctx c = inner;
+    for (absl::Span<const uint8_t> part : parts) {
+      if (!part.empty()) H::Update(&c, part.data(), part.size());
+    }
+    uint8_t inner_hash[H::kOut];
+    H::Final(inner_hash, &c);
+    c = outer;
+    H::Update(&c, inner_hash, sizeof(inner_hash));
+    H::Final(out, &c);
+    SecureZero(inner_hash, sizeof(inner_hash));
+    SecureZero(&c, sizeof(c));
+  }
+
+  ~Keyed() {
+    SecureZero(&inner, sizeof(inner));
+    SecureZero(&outer, sizeof(outer));
+  }
+};
 
 }  // namespace
 
-// HMAC_CTX_free wipes the keyed inner/outer states.
 struct PreparedHmac::State {
-  HmacCtxPtr ctx;
-  size_t tag_size = 0;
+  Hash hash = Hash::kSha256;
+  Keyed<Sha256> sha256;  // used when hash == kSha256
+  Keyed<Sha1> sha1;      // used when hash == kSha1
 };
 
 PreparedHmac::PreparedHmac(std::unique_ptr<State> state)
@@ -80,42 +143,30 @@ PreparedHmac::~PreparedHmac() = default;
 
 absl::StatusOr<PreparedHmac> PreparedHmac::Create(
     Hash hash, absl::Span<const uint8_t> key) {
-  const EVP_MD* md = Md(hash);
   auto state = std::make_unique<State>();
-  state->ctx.reset(HMAC_CTX_new());
-  state->tag_size = static_cast<size_t>(EVP_MD_size(md));
-  KeyArg key_arg(md, key);
-  if (state->ctx == nullptr || HMAC_Init_ex(state->ctx.get(), key_arg.data(),
-                                            key_arg.len(), md, nullptr) != 1) {
-    ERR_clear_error();
-    return absl::InternalError("HMAC key setup failed");
+  state->hash = hash;
+  if (hash == Hash::kSha256) {
+    state->sha256.Prepare(key);
+  } else {
+    state->sha1.Prepare(key);
   }
   return PreparedHmac(std::move(state));
 }
 
 size_t PreparedHmac::tag_size() const {
-  return state_ == nullptr ? 0 : state_->tag_size;
+  if (state_ == nullptr) return 0;
+  return state_->hash == Hash::kSha256 ? Sha256::kOut : Sha1::kOut;
 }
 
 void PreparedHmac::Sign(absl::Span<const absl::Span<const uint8_t>> parts,
                         absl::Span<uint8_t> out) const {
   if (state_ == nullptr) FatalBackendError("use of a moved-from HMAC key");
-  if (out.size() != state_->tag_size) FatalBackendError("HMAC output size");
-  // Copying the pre-keyed template is what makes concurrent const calls safe
-  // and skips the per-message key schedule.
-  HmacCtxPtr ctx(HMAC_CTX_new());
-  if (ctx == nullptr || HMAC_CTX_copy(ctx.get(), state_->ctx.get()) != 1) {
-    FatalBackendError("HMAC_CTX_copy");
-  }
-  for (absl::Span<const uint8_t> part : parts) {
-    if (part.empty()) continue;
-    if (HMAC_Update(ctx.get(), part.data(), part.size()) != 1) {
-      FatalBackendError("HMAC_Update");
-    }
-  }
-  unsigned int len = 0;
-  if (HMAC_Final(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
-    FatalBackendError("HMAC_Final");
+  if (out.size() != tag_size()) FatalBackendError("HMAC output size");
+  // The prepared states are only read: concurrent const calls are safe.
+  if (state_->hash == Hash::kSha256) {
+    state_->sha256.Sign(parts, out.data());
+  } else {
+    state_->sha1.Sign(parts, out.data());
   }
 }
 
