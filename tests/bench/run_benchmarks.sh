@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The benchmark command (README.md, "Benchmarks"). On a Debian 12 machine, as
+# root, from the checkout:
+#
+#   tests/bench/run_benchmarks.sh            # full run, about 15 minutes
+#   tests/bench/run_benchmarks.sh --quick    # seconds: checks the harness only
+#
+# Installs what is missing (sts/dev/setup_host.sh, and python3-matplotlib for
+# the plot), builds the optimised binaries (--config=opt), runs
+# tests/bench/bench_suite.sh (load sweep with the server and load generator
+# pinned to different CPUs, micro-benchmarks, memory), and writes
+#   docs/benchmarks.json   every figure, ratio and verdict, the machine, the date
+#   docs/BENCHMARKS.md     the tables, the verdicts, docs/benchmarks.png
+# A quick run writes to $BENCH_OUT (default /tmp/sts-bench/report) instead, so
+# the checked-in report is only ever replaced by a full run.
+#
+# Prints a verdict per target (PASS / FAIL / NOT MEASURED). Exits 0 whatever
+# the verdicts: a benchmark reports, it does not fail a build. Non-zero means
+# the harness itself failed (a build, a server that would not start, a call
+# that returned an error).
+#
+# Options are passed to bench_suite.sh (see its header), e.g. --no_pin,
+# --sweep "1 8 32", --duration 5, --channels 2. Environment:
+#   BAZEL_STARTUP_OPTIONS   e.g. "--output_base=/tmp/bazel_bench"
+#   BENCH_RESULTS           raw results directory (default /tmp/sts-bench/raw)
+#   BENCH_OUT               where a --quick run writes its report
+#   BENCH_SKIP_SETUP=1      do not run setup_host.sh / apt-get
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+quick=0
+for a in "$@"; do [[ $a == --quick ]] && quick=1; done
+
+if [[ ${BENCH_SKIP_SETUP:-0} != 1 ]]; then
+  sts/dev/setup_host.sh
+  if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then
+      echo "bench: installing python3-matplotlib for the plot" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        python3-matplotlib >/dev/null
+    else
+      echo "bench: python3-matplotlib is missing; the report will have no plot" >&2
+    fi
+  fi
+fi
+
+# shellcheck disable=SC2086  # startup options are words
+bazel ${BAZEL_STARTUP_OPTIONS:-} build --config=opt \
+  //tests/bench:noop_server //tests/bench:load_generator //tests/bench:micro_benchmark \
+  //tests/bench:keyring_memory //sts:sts_server
+# shellcheck disable=SC2086
+bin_dir=$(bazel ${BAZEL_STARTUP_OPTIONS:-} info --config=opt bazel-bin 2>/dev/null)
+
+results=${BENCH_RESULTS:-/tmp/sts-bench/raw}
+rm -rf "$results"
+echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" \
+  "(figures are only meaningful on a quiet machine)" >&2
+tests/bench/bench_suite.sh --bin_dir "$bin_dir" --pki_script sts/dev/make_pki.sh \
+  --out "$results" "$@"
+
+if ((quick)); then
+  report_dir=${BENCH_OUT:-/tmp/sts-bench/report}
+else
+  report_dir=docs
+fi
+mkdir -p "$report_dir"
+commit=$(git rev-parse HEAD 2>/dev/null || true)
+/usr/bin/python3 tests/bench/report.py --results "$results" --commit "$commit" \
+  --json "$report_dir/benchmarks.json" --markdown "$report_dir/BENCHMARKS.md" \
+  --plot "$report_dir/benchmarks.png" --notes tests/bench/ANALYSIS.md
+echo "bench: report in $report_dir/BENCHMARKS.md and $report_dir/benchmarks.json" >&2
