@@ -75,6 +75,21 @@ class AesGcmKey {
                         absl::Span<const uint8_t> aad,
                         absl::Span<uint8_t> out) const;
 
+  // The same with the tag apart from the ciphertext, for formats that carry
+  // it in its own field: no buffer needs to grow by 16 bytes. ciphertext has
+  // plaintext's size and may be the same memory (in-place); tag is kTagSize.
+  absl::Status SealDetached(absl::Span<const uint8_t> nonce,
+                            absl::Span<const uint8_t> plaintext,
+                            absl::Span<const uint8_t> aad,
+                            absl::Span<uint8_t> ciphertext,
+                            absl::Span<uint8_t> tag) const;
+  // Fails with kDataLoss, and wipes out, when the tag does not authenticate.
+  absl::Status OpenDetached(absl::Span<const uint8_t> nonce,
+                            absl::Span<const uint8_t> ciphertext,
+                            absl::Span<const uint8_t> tag,
+                            absl::Span<const uint8_t> aad,
+                            absl::Span<uint8_t> out) const;
+
  private:
   struct State;  // backend contexts, defined in openssl_aead.cc
   explicit AesGcmKey(std::unique_ptr<State> state);

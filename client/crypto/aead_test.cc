@@ -306,6 +306,42 @@ TEST_F(AesGcmFixture, OpenIntoWipesOutputOnFailure) {
   EXPECT_EQ(out, std::vector<uint8_t>(plaintext_.size(), 0));
 }
 
+TEST_F(AesGcmFixture, DetachedFormsMatchAndRefuseBadTags) {
+  absl::StatusOr<std::string> expected = key_.Seal(nonce_, plaintext_, aad_);
+  ASSERT_TRUE(expected.ok());
+  // Sealed in place, tag apart: the same bytes as ciphertext || tag.
+  std::vector<uint8_t> text = plaintext_;
+  std::vector<uint8_t> tag(AesGcmKey::kTagSize);
+  ASSERT_TRUE(key_.SealDetached(nonce_, text, aad_, absl::MakeSpan(text),
+                                absl::MakeSpan(tag))
+                  .ok());
+  std::vector<uint8_t> joined = text;
+  joined.insert(joined.end(), tag.begin(), tag.end());
+  EXPECT_EQ(Hex(joined), Hex(AsBytes(*expected)));
+
+  std::vector<uint8_t> out(text.size(), 0xee);
+  ASSERT_TRUE(key_.OpenDetached(nonce_, text, tag, aad_, absl::MakeSpan(out)).ok());
+  EXPECT_EQ(out, plaintext_);
+
+  // A flipped tag bit: refused, output wiped. A short tag: malformed.
+  tag[3] ^= 0x10;
+  std::fill(out.begin(), out.end(), 0xee);
+  EXPECT_EQ(key_.OpenDetached(nonce_, text, tag, aad_, absl::MakeSpan(out)).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out, std::vector<uint8_t>(out.size(), 0));
+  tag[3] ^= 0x10;
+  EXPECT_EQ(key_.OpenDetached(nonce_, text, absl::MakeConstSpan(tag).first(15), aad_,
+                              absl::MakeSpan(out))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // Wrong sizes are refused, not truncated.
+  std::vector<uint8_t> short_out(text.size() - 1);
+  EXPECT_EQ(key_.SealDetached(nonce_, plaintext_, aad_, absl::MakeSpan(short_out),
+                              absl::MakeSpan(tag))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(AesGcmFixture, MovedKeyKeepsWorking) {
   absl::StatusOr<std::string> sealed = key_.Seal(nonce_, plaintext_, aad_);
   ASSERT_TRUE(sealed.ok());

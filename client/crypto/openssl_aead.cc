@@ -161,13 +161,6 @@ absl::Status AesGcmKey::SealInto(absl::Span<const uint8_t> nonce,
                                  absl::Span<const uint8_t> plaintext,
                                  absl::Span<const uint8_t> aad,
                                  absl::Span<uint8_t> out) const {
-  if (state_ == nullptr) {
-    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
-  }
-  if (nonce.size() != kNonceSize) return InvalidNonce();
-  if (plaintext.size() > kMaxPlaintext) {
-    return absl::InvalidArgumentError("AES-GCM plaintext too long");
-  }
   if (out.size() != plaintext.size() + kTagSize) {
     return absl::InvalidArgumentError(
         "AES-GCM output must be plaintext size + 16 bytes");
@@ -175,18 +168,43 @@ absl::Status AesGcmKey::SealInto(absl::Span<const uint8_t> nonce,
   if (PartialOverlap(plaintext, out)) {
     return absl::InvalidArgumentError("AES-GCM buffers overlap");
   }
+  absl::Status sealed = SealDetached(nonce, plaintext, aad, out.first(plaintext.size()),
+                                     out.subspan(plaintext.size()));
+  if (!sealed.ok()) SecureZero(out.data(), out.size());
+  return sealed;
+}
+
+absl::Status AesGcmKey::SealDetached(absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> plaintext,
+                                     absl::Span<const uint8_t> aad,
+                                     absl::Span<uint8_t> ciphertext,
+                                     absl::Span<uint8_t> tag) const {
+  if (state_ == nullptr) {
+    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
+  }
+  if (nonce.size() != kNonceSize) return InvalidNonce();
+  if (plaintext.size() > kMaxPlaintext) {
+    return absl::InvalidArgumentError("AES-GCM plaintext too long");
+  }
+  if (ciphertext.size() != plaintext.size() || tag.size() != kTagSize) {
+    return absl::InvalidArgumentError(
+        "AES-GCM ciphertext must be the plaintext's size and the tag 16 bytes");
+  }
+  if (PartialOverlap(plaintext, ciphertext) || PartialOverlap(plaintext, tag)) {
+    return absl::InvalidArgumentError("AES-GCM buffers overlap");
+  }
   CipherCtxPtr ctx = state_->seal.Take();
-  uint8_t* tag = out.data() + plaintext.size();
   int final_len = 0;
   if (ctx == nullptr ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, nonce.data()) !=
           1 ||
       !Update(ctx.get(), aad, nullptr) ||
-      !Update(ctx.get(), plaintext, out.data()) ||
-      EVP_EncryptFinal_ex(ctx.get(), tag, &final_len) != 1 || final_len != 0 ||
+      !Update(ctx.get(), plaintext, ciphertext.data()) ||
+      EVP_EncryptFinal_ex(ctx.get(), tag.data(), &final_len) != 1 || final_len != 0 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG,
-                          static_cast<int>(kTagSize), tag) != 1) {
-    SecureZero(out.data(), out.size());
+                          static_cast<int>(kTagSize), tag.data()) != 1) {
+    SecureZero(ciphertext.data(), ciphertext.size());
+    SecureZero(tag.data(), tag.size());
     return BackendFailure();
   }
   state_->seal.Give(std::move(ctx));
@@ -211,17 +229,10 @@ absl::Status AesGcmKey::OpenInto(absl::Span<const uint8_t> nonce,
                                  absl::Span<const uint8_t> ciphertext_and_tag,
                                  absl::Span<const uint8_t> aad,
                                  absl::Span<uint8_t> out) const {
-  if (state_ == nullptr) {
-    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
-  }
-  if (nonce.size() != kNonceSize) return InvalidNonce();
   if (ciphertext_and_tag.size() < kTagSize) {
     return absl::InvalidArgumentError("AES-GCM ciphertext shorter than tag");
   }
   const size_t ciphertext_size = ciphertext_and_tag.size() - kTagSize;
-  if (ciphertext_size > kMaxPlaintext) {
-    return absl::InvalidArgumentError("AES-GCM ciphertext too long");
-  }
   if (out.size() != ciphertext_size) {
     return absl::InvalidArgumentError(
         "AES-GCM output must be ciphertext size - 16 bytes");
@@ -229,21 +240,46 @@ absl::Status AesGcmKey::OpenInto(absl::Span<const uint8_t> nonce,
   if (PartialOverlap(ciphertext_and_tag, out)) {
     return absl::InvalidArgumentError("AES-GCM buffers overlap");
   }
-  // Copied out first: in-place decryption may overwrite the input buffer, and
-  // the control call takes a non-const pointer.
+  // Copied out first: in-place decryption may overwrite the input buffer.
   std::array<uint8_t, kTagSize> tag;
-  std::copy_n(ciphertext_and_tag.data() + ciphertext_size, kTagSize,
-              tag.begin());
+  std::copy_n(ciphertext_and_tag.data() + ciphertext_size, kTagSize, tag.begin());
+  return OpenDetached(nonce, ciphertext_and_tag.first(ciphertext_size), tag, aad, out);
+}
+
+absl::Status AesGcmKey::OpenDetached(absl::Span<const uint8_t> nonce,
+                                     absl::Span<const uint8_t> ciphertext,
+                                     absl::Span<const uint8_t> tag,
+                                     absl::Span<const uint8_t> aad,
+                                     absl::Span<uint8_t> out) const {
+  if (state_ == nullptr) {
+    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
+  }
+  if (nonce.size() != kNonceSize) return InvalidNonce();
+  // A short tag is never accepted as a prefix: it is malformed input.
+  if (tag.size() != kTagSize) {
+    return absl::InvalidArgumentError("AES-GCM tag must be 16 bytes");
+  }
+  if (ciphertext.size() > kMaxPlaintext) {
+    return absl::InvalidArgumentError("AES-GCM ciphertext too long");
+  }
+  if (out.size() != ciphertext.size()) {
+    return absl::InvalidArgumentError("AES-GCM output must be the ciphertext's size");
+  }
+  if (PartialOverlap(ciphertext, out)) {
+    return absl::InvalidArgumentError("AES-GCM buffers overlap");
+  }
+  // The control call takes a non-const pointer.
+  std::array<uint8_t, kTagSize> expected;
+  std::copy_n(tag.data(), kTagSize, expected.begin());
 
   CipherCtxPtr ctx = state_->open.Take();
   if (ctx == nullptr ||
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, nonce.data()) !=
           1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG,
-                          static_cast<int>(kTagSize), tag.data()) != 1 ||
+                          static_cast<int>(kTagSize), expected.data()) != 1 ||
       !Update(ctx.get(), aad, nullptr) ||
-      !Update(ctx.get(), ciphertext_and_tag.first(ciphertext_size),
-              out.data())) {
+      !Update(ctx.get(), ciphertext, out.data())) {
     SecureZero(out.data(), out.size());
     return BackendFailure();
   }

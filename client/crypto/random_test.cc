@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <set>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gtest/gtest.h"
 
@@ -59,6 +63,50 @@ TEST(RandomBytesTest, SizesHonoredAndDrawsDiffer) {
   absl::StatusOr<std::string> b = RandomBytes(32);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(*a, *b);
+}
+
+TEST(RandomPublicFillTest, ManyDrawsAcrossRefillsAllDiffer) {
+  // 2,000 x 16 bytes crosses several 4 KiB refills: every draw must be new.
+  std::set<std::array<uint8_t, 16>> seen;
+  for (int i = 0; i < 2000; ++i) {
+    std::array<uint8_t, 16> nonce{};
+    ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(nonce)).ok());
+    EXPECT_TRUE(seen.insert(nonce).second) << "draw " << i << " repeated";
+  }
+}
+
+TEST(RandomPublicFillTest, LargeAndEmptyRequests) {
+  std::vector<uint8_t> big(1000, 0);  // above the buffered size: direct draw
+  ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(big)).ok());
+  EXPECT_NE(big, std::vector<uint8_t>(1000, 0));
+  EXPECT_TRUE(RandomPublicFill({}).ok());
+}
+
+TEST(RandomPublicFillTest, ForkedChildNeverRepeatsTheParentsBytes) {
+  // Fill the parent's buffer first, so the child inherits unused bytes.
+  std::array<uint8_t, 16> warm{};
+  ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(warm)).ok());
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::array<uint8_t, 16> mine{};
+    const bool ok = RandomPublicFill(absl::MakeSpan(mine)).ok();
+    const ssize_t n = ok ? write(fds[1], mine.data(), mine.size()) : -1;
+    _exit(n == static_cast<ssize_t>(mine.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::array<uint8_t, 16> parent{};
+  ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(parent)).ok());
+  std::array<uint8_t, 16> from_child{};
+  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()),
+            static_cast<ssize_t>(from_child.size()));
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(parent, from_child);
 }
 
 }  // namespace

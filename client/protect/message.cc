@@ -219,25 +219,22 @@ absl::Status SealInPlace(const InstanceKeys& keys, ProtectedMessage* message,
   // Random 96-bit nonces: the NIST SP 800-38D limit of 2^32 messages per key
   // is far beyond a context's lifetime at any realistic rate, and a renewal
   // resets it with a new key.
-  absl::StatusOr<std::string> nonce = crypto::RandomBytes(crypto::AesGcmKey::kNonceSize);
-  if (!nonce.ok()) return nonce.status();
-  message->set_aead_nonce(*std::move(nonce));
+  std::array<uint8_t, crypto::AesGcmKey::kNonceSize> nonce;
+  if (absl::Status s = crypto::RandomPublicFill(absl::MakeSpan(nonce)); !s.ok()) return s;
+  message->set_aead_nonce(reinterpret_cast<const char*>(nonce.data()), nonce.size());
   const std::string aad = CanonicalHeader(*message, associated_data);
-  // Sealed in place in the payload's own buffer: plaintext -> ciphertext || tag,
-  // then the tag moves to its field.
+  // Sealed in place in the payload's own buffer; the tag goes to its field.
   std::string* payload = message->mutable_payload();
-  const size_t n = payload->size();
-  payload->resize(n + crypto::AesGcmKey::kTagSize);
   uint8_t* data = reinterpret_cast<uint8_t*>(payload->data());
-  absl::Status sealed =
-      key->SealInto(AsBytes(message->aead_nonce()), absl::MakeConstSpan(data, n), AsBytes(aad),
-                    absl::MakeSpan(data, n + crypto::AesGcmKey::kTagSize));
+  const auto text = absl::MakeSpan(data, payload->size());
+  std::array<uint8_t, crypto::AesGcmKey::kTagSize> tag;
+  absl::Status sealed = key->SealDetached(AsBytes(message->aead_nonce()), text, AsBytes(aad),
+                                          text, absl::MakeSpan(tag));
   if (!sealed.ok()) {
     payload->clear();
     return sealed;
   }
-  message->set_tag(payload->data() + n, crypto::AesGcmKey::kTagSize);
-  payload->resize(n);
+  message->set_tag(reinterpret_cast<const char*>(tag.data()), tag.size());
   return absl::OkStatus();
 }
 
@@ -269,20 +266,14 @@ absl::Status OpenPayload(const InstanceKeys& keys, const ProtectedMessage& messa
   auto hold = AeadKeyFor(keys, message, &key);
   if (!hold.ok()) return hold.status();
   const std::string aad = CanonicalHeader(message, associated_data);
-  // The backend takes ciphertext || tag in one buffer; the plaintext buffer
-  // serves, and is decrypted in place.
-  const size_t n = message.payload().size();
-  std::string buffer;
-  buffer.reserve(n + crypto::AesGcmKey::kTagSize);
-  buffer.append(message.payload());
-  buffer.append(message.tag());
-  uint8_t* data = reinterpret_cast<uint8_t*>(buffer.data());
+  std::string buffer(message.payload().size(), '\0');
   const absl::Status opened =
-      key->OpenInto(AsBytes(message.aead_nonce()), AsBytes(buffer), AsBytes(aad),
-                    absl::MakeSpan(data, n));
+      key->OpenDetached(AsBytes(message.aead_nonce()), AsBytes(message.payload()),
+                        AsBytes(message.tag()), AsBytes(aad),
+                        absl::MakeSpan(reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()));
   if (!opened.ok()) {
-    // OpenInto wiped what it decrypted. Every authentication failure is the
-    // same refusal to the caller.
+    // OpenDetached wiped what it decrypted. Every authentication failure is
+    // the same refusal to the caller.
     switch (opened.code()) {
       case absl::StatusCode::kDataLoss:
         return NotAuthentic();
@@ -292,7 +283,6 @@ absl::Status OpenPayload(const InstanceKeys& keys, const ProtectedMessage& messa
         return Refuse(Refusal::kInternal, "AEAD backend failure");
     }
   }
-  buffer.resize(n);
   *plaintext = std::move(buffer);
   return absl::OkStatus();
 }

@@ -7,7 +7,9 @@
 // encode to the same bytes. README.md documents the layouts built with it so
 // that other languages can reproduce them.
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -17,24 +19,52 @@ namespace sts::wire {
 
 class CanonicalWriter {
  public:
-  explicit CanonicalWriter(size_t reserve = 256) { out_.reserve(reserve); }
+  explicit CanonicalWriter(size_t reserve = 256) : out_(reserve, '\0') {}
 
   // Length-prefixed bytes: u32be(len) || bytes.
-  CanonicalWriter& Bytes(absl::string_view bytes);
-  CanonicalWriter& Bytes(absl::Span<const uint8_t> bytes);
+  CanonicalWriter& Bytes(absl::string_view bytes) {
+    U32(static_cast<uint32_t>(bytes.size()));
+    return Append(bytes.data(), bytes.size());
+  }
+  CanonicalWriter& Bytes(absl::Span<const uint8_t> bytes) {
+    return Bytes(absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
   // Fixed-width big-endian integers.
-  CanonicalWriter& U32(uint32_t v);
+  CanonicalWriter& U32(uint32_t v) {
+    const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+    return Append(b, 4);
+  }
   CanonicalWriter& I32(int32_t v) { return U32(static_cast<uint32_t>(v)); }
-  CanonicalWriter& U64(uint64_t v);
+  CanonicalWriter& U64(uint64_t v) {
+    U32(static_cast<uint32_t>(v >> 32));
+    return U32(static_cast<uint32_t>(v));
+  }
   CanonicalWriter& I64(int64_t v) { return U64(static_cast<uint64_t>(v)); }
   // Bytes of a known fixed length (a digest), without a prefix.
-  CanonicalWriter& Raw(absl::Span<const uint8_t> bytes);
+  CanonicalWriter& Raw(absl::Span<const uint8_t> bytes) {
+    return Append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
 
-  const std::string& bytes() const { return out_; }
-  std::string Release() { return std::move(out_); }
+  absl::string_view bytes() const { return absl::string_view(out_.data(), size_); }
+  std::string Release() {
+    out_.resize(size_);
+    return std::move(out_);
+  }
 
  private:
+  // The buffer is sized ahead and written with memcpy: encodings are built
+  // on every message, and a std::string append per field costs more than
+  // the field.
+  CanonicalWriter& Append(const char* data, size_t n) {
+    if (out_.size() - size_ < n) out_.resize(std::max(out_.size() * 2, size_ + n));
+    if (n != 0) std::memcpy(&out_[size_], data, n);
+    size_ += n;
+    return *this;
+  }
+
   std::string out_;
+  size_t size_ = 0;
 };
 
 }  // namespace sts::wire
