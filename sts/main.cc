@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
 #include "sts/config/config.h"
 #include "sts/server/sts_server.h"
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
       "security context tokens over gRPC with mutual TLS.\n"
       "Usage: sts_server --config=sts.textproto [overrides]");
   absl::ParseCommandLine(argc, argv);
+  // Debian's Abseil is built without NDEBUG, so every absl::Mutex that gRPC
+  // takes also updates a global lock-order graph (deadlock detection): a few
+  // per cent of a call, measured. It is a debugging aid; production is off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   sts::config::StsConfig config;
   if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
