@@ -50,6 +50,9 @@ class PreparedHmac {
 
   size_t tag_size() const;
 
+  // A copy whose MAC input already starts with `prefix`.
+  PreparedHmac WithPrefix(absl::Span<const uint8_t> prefix) const;
+
   // HMAC over the concatenation of parts; out.size() must equal tag_size().
   void Sign(absl::Span<const absl::Span<const uint8_t>> parts,
             absl::Span<uint8_t> out) const;
@@ -83,6 +86,14 @@ class HmacSha256Key {
               absl::Span<const uint8_t> tag) const;
   bool Verify(std::initializer_list<absl::Span<const uint8_t>> parts,
               absl::Span<const uint8_t> tag) const;
+
+  // A key whose messages all start with `prefix`: its Sign(parts) equals this
+  // key's Sign({prefix, parts...}) without hashing the prefix again. For
+  // encodings whose first fields are fixed per key (a context's identifier,
+  // instance, derivation).
+  HmacSha256Key WithPrefix(absl::Span<const uint8_t> prefix) const {
+    return HmacSha256Key(hmac_.WithPrefix(prefix));
+  }
 
  private:
   explicit HmacSha256Key(internal::PreparedHmac hmac)

@@ -187,5 +187,23 @@ TEST(HmacOneShotTest, EmptyKeyAndDataAreDefined) {
   EXPECT_EQ(Hex(HmacSha1({}, {})), "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
 }
 
+TEST(HmacSha256KeyTest, WithPrefixEqualsSigningThePrefixToo) {
+  const std::string key = "prefix test key";
+  absl::StatusOr<HmacSha256Key> k = HmacSha256Key::Create(AsBytes(key));
+  ASSERT_TRUE(k.ok());
+  // Prefixes across the 64-byte block boundary, and an empty one.
+  for (size_t n : {0, 1, 63, 64, 65, 150}) {
+    const std::string prefix(n, 'p');
+    const std::string rest = "and the rest of the message";
+    const HmacSha256Key prefixed = k->WithPrefix(AsBytes(prefix));
+    const HmacSha256Tag tag = prefixed.Sign(AsBytes(rest));
+    EXPECT_EQ(tag, k->Sign({AsBytes(prefix), AsBytes(rest)})) << n;
+    EXPECT_EQ(tag, HmacSha256(AsBytes(key), AsBytes(prefix + rest))) << n;
+    EXPECT_TRUE(prefixed.Verify(AsBytes(rest), tag));
+    // The original key is unchanged by making the copy.
+    EXPECT_EQ(k->Sign(AsBytes(rest)), HmacSha256(AsBytes(key), AsBytes(rest)));
+  }
+}
+
 }  // namespace
 }  // namespace sts::crypto

@@ -121,6 +121,10 @@ struct Keyed {
     SecureZero(&c, sizeof(c));
   }
 
+  Keyed() = default;
+  Keyed(const Keyed&) = default;
+  Keyed& operator=(const Keyed&) = delete;
+
   ~Keyed() {
     SecureZero(&inner, sizeof(inner));
     SecureZero(&outer, sizeof(outer));
@@ -149,6 +153,19 @@ absl::StatusOr<PreparedHmac> PreparedHmac::Create(
     state->sha256.Prepare(key);
   } else {
     state->sha1.Prepare(key);
+  }
+  return PreparedHmac(std::move(state));
+}
+
+PreparedHmac PreparedHmac::WithPrefix(absl::Span<const uint8_t> prefix) const {
+  if (state_ == nullptr) FatalBackendError("use of a moved-from HMAC key");
+  auto state = std::make_unique<State>(*state_);
+  if (!prefix.empty()) {
+    if (state->hash == Hash::kSha256) {
+      Sha256::Update(&state->sha256.inner, prefix.data(), prefix.size());
+    } else {
+      Sha1::Update(&state->sha1.inner, prefix.data(), prefix.size());
+    }
   }
   return PreparedHmac(std::move(state));
 }

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
+#include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
+#include "client/protect/message.h"
 #include "client/wire/fault.h"
 
 namespace sts::protect {
@@ -42,12 +44,14 @@ std::string PSha1CacheKey(char purpose, const DerivedKeyParams& params) {
 
 InstanceKeys::InstanceKeys(std::shared_ptr<const ContextInfo> info, std::string instance,
                            crypto::SecretBytes key, std::array<crypto::HmacSha256Key, 2> mac,
+                           std::array<crypto::HmacSha256Key, 2> mac_after_header_start,
                            std::array<crypto::AesGcmKey, 2> aead,
                            std::array<std::string, 4> nonces)
     : info_(std::move(info)),
       instance_(std::move(instance)),
       key_(std::move(key)),
       mac_(std::move(mac)),
+      mac_after_header_start_(std::move(mac_after_header_start)),
       aead_(std::move(aead)),
       sender_nonces_(std::move(nonces)) {}
 
@@ -69,11 +73,18 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> InstanceKeys::Create(
     if (!random.ok()) return random.status();
     nonce = *std::move(random);
   }
+  const auto start = [&](Direction direction) {
+    return HkdfSignHeaderStart(info->identifier, instance, info->cookie, direction);
+  };
+  crypto::HmacSha256Key after_c2s =
+      mac_c2s->WithPrefix(crypto::AsBytes(start(Direction::kClientToServer)));
+  crypto::HmacSha256Key after_s2c =
+      mac_s2c->WithPrefix(crypto::AsBytes(start(Direction::kServerToClient)));
   // Not make_shared: the constructor is private.
   return std::shared_ptr<const InstanceKeys>(new InstanceKeys(
       std::move(info), std::move(instance), std::move(key),
-      {*std::move(mac_c2s), *std::move(mac_s2c)}, {*std::move(aead_c2s), *std::move(aead_s2c)},
-      std::move(nonces)));
+      {*std::move(mac_c2s), *std::move(mac_s2c)}, {std::move(after_c2s), std::move(after_s2c)},
+      {*std::move(aead_c2s), *std::move(aead_s2c)}, std::move(nonces)));
 }
 
 bool InstanceKeys::HasContextKey(absl::Span<const uint8_t> other) const {

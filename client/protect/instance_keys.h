@@ -70,6 +70,11 @@ class InstanceKeys {
     return mac_[Index(direction)];
   }
   const crypto::AesGcmKey& AeadKey(Direction direction) const { return aead_[Index(direction)]; }
+  // MacKey(direction) with the fixed start of this instance's SIGN headers
+  // already absorbed (message.h, HkdfSignHeaderStart).
+  const crypto::HmacSha256Key& MacKeyAfterHeaderStart(Direction direction) const {
+    return mac_after_header_start_[Index(direction)];
+  }
 
   // WS-SC DerivedKeyToken keys, cached. Errors as DerivePSha1Key; an AEAD
   // key must also be 32 bytes long.
@@ -93,6 +98,7 @@ class InstanceKeys {
 
   InstanceKeys(std::shared_ptr<const ContextInfo> info, std::string instance,
                crypto::SecretBytes key, std::array<crypto::HmacSha256Key, 2> mac,
+               std::array<crypto::HmacSha256Key, 2> mac_after_header_start,
                std::array<crypto::AesGcmKey, 2> aead, std::array<std::string, 4> nonces);
 
   static size_t Index(Direction direction) {
@@ -103,6 +109,7 @@ class InstanceKeys {
   const std::string instance_;
   const crypto::SecretBytes key_;
   const std::array<crypto::HmacSha256Key, 2> mac_;
+  const std::array<crypto::HmacSha256Key, 2> mac_after_header_start_;
   const std::array<crypto::AesGcmKey, 2> aead_;
   const std::array<std::string, 4> sender_nonces_;
 

@@ -48,6 +48,13 @@ struct DerivationOptions {
 std::string CanonicalHeader(const sts::v1::ProtectedMessage& message,
                             absl::string_view associated_data);
 
+// The first twelve fields of the header of a SIGN message from `keys` in
+// `direction` with the default derivation (HKDF-SHA256, length 32): the part
+// that is the same for every such message, whose HMAC state InstanceKeys
+// keeps (MacKeyAfterHeaderStart) so that messages hash only the rest.
+std::string HkdfSignHeaderStart(absl::string_view identifier, absl::string_view instance,
+                                absl::string_view cookie, Direction direction);
+
 // Fills token (identifier, instance, cookie), derivation, protection,
 // direction, sequence and created; leaves payload, aead_nonce and tag alone.
 void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,

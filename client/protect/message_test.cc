@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "client/crypto/bytes.h"
+#include "client/crypto/hmac.h"
 #include "client/crypto/secret_bytes.h"
 #include "client/wire/fault.h"
 #include "gtest/gtest.h"
@@ -309,6 +311,47 @@ TEST(MessageTest, PSha1KeysAreCachedAndBounded) {
   EXPECT_EQ((*a)->Sign(data), (*c)->Sign(data));
   p.length = 16;
   EXPECT_EQ(wire::FaultNameOf(keys->PSha1AeadKey(p).status()), "wst:InvalidRequest");
+}
+
+TEST(MessageTest, PrecomputedHeaderStartGivesTheFullHeadersMac) {
+  // The sender and receiver skip hashing the instance's fixed header start;
+  // the tag must still be the HMAC of the whole header (section 4).
+  for (const std::string& cookie : {std::string(), std::string(300, 'c')}) {
+    std::shared_ptr<const InstanceKeys> keys = Keys("3", cookie);
+    for (Direction direction : {Direction::kClientToServer, Direction::kServerToClient}) {
+      ProtectedMessage m = Signed(*keys, {}, "payload bytes", kMethod, direction);
+      absl::StatusOr<crypto::SecretBytes> mac_key =
+          DeriveMessageKey(Key().span(), Purpose::kSign, direction);
+      ASSERT_TRUE(mac_key.ok());
+      const std::string whole = CanonicalHeader(m, kMethod);
+      const std::string length("\0\0\0\x0d", 4);
+      EXPECT_EQ(crypto::AsBytes(m.tag()),
+                absl::MakeConstSpan(crypto::HmacSha256(mac_key->span(),
+                                                       crypto::AsBytes(whole + length +
+                                                                       m.payload()))));
+      EXPECT_TRUE(CheckTag(*keys, m, kMethod).ok());
+    }
+  }
+}
+
+TEST(MessageTest, HeadersThatDifferFromTheInstancesStartTakeTheFullPath) {
+  std::shared_ptr<const InstanceKeys> keys = Keys();
+  // HKDF with length 0 (read as 32) is valid but not the start the instance
+  // precomputed: both sides must fall back to the whole header and agree.
+  ProtectedMessage m;
+  FillHeader(*keys, {}, ProtectedMessage::PROTECTION_SIGN, Direction::kClientToServer, 9,
+             kCreated, &m);
+  m.mutable_derivation()->set_length(0);
+  m.set_payload("p");
+  ASSERT_TRUE(SignInPlace(*keys, &m, kMethod).ok());
+  EXPECT_TRUE(CheckTag(*keys, m, kMethod).ok());
+  ProtectedMessage as_32 = m;
+  as_32.mutable_derivation()->set_length(32);
+  EXPECT_FALSE(CheckTag(*keys, as_32, kMethod).ok());  // a different header, a different tag
+  // A message naming another cookie than the instance's is checked in full too.
+  ProtectedMessage other_cookie = Signed(*keys, {}, "p", kMethod);
+  other_cookie.mutable_token()->set_cookie("x");
+  EXPECT_FALSE(CheckTag(*keys, other_cookie, kMethod).ok());
 }
 
 }  // namespace
