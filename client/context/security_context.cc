@@ -8,6 +8,7 @@
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
 #include "client/wire/fault.h"
+#include "client/wire/time.h"
 #include "client/wire/uris.h"
 
 namespace sts::context {
@@ -18,10 +19,7 @@ using protect::InstanceKeys;
 using sts::v1::ProtectedMessage;
 using wire::Refusal;
 using wire::Refuse;
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
+using wire::TimeOf;
 
 // Our entropy for a computed key: as many bytes as the key, at least 32.
 absl::StatusOr<std::string> NewEntropy(uint32_t key_bits) {

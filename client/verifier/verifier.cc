@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/crypto/bytes.h"
 #include "client/wire/fault.h"
+#include "client/wire/time.h"
 #include "client/wire/uris.h"
 
 namespace sts::verifier {
@@ -17,10 +18,7 @@ using protect::InstanceKeys;
 using sts::v1::ProtectedMessage;
 using wire::Refusal;
 using wire::Refuse;
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
+using wire::TimeOf;
 
 bool IsTransportFailure(const absl::Status& s) {
   switch (s.code()) {

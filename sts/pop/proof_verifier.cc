@@ -8,6 +8,7 @@
 #include "client/crypto/digest.h"
 #include "client/wire/canonical.h"
 #include "client/wire/fault.h"
+#include "client/wire/time.h"
 
 namespace sts::pop {
 
@@ -49,8 +50,7 @@ absl::Status ProofVerifier::Verify(const wire::ProofSubject& subject,
       proof.created().nanos() >= 1'000'000'000) {
     return Refuse(Refusal::kMalformedRequest, "proof timestamp missing or malformed");
   }
-  const absl::Time created = absl::FromUnixSeconds(proof.created().seconds()) +
-                             absl::Nanoseconds(proof.created().nanos());
+  const absl::Time created = wire::TimeOf(proof.created());
   if (created < now - clock_skew_ || created > now + clock_skew_) {
     return Refuse(Refusal::kStaleProof,
                   absl::StrCat("proof timestamp is outside the accepted window of +-",
