@@ -36,36 +36,25 @@ absl::StatusOr<sts::v1::RequestSecurityTokenResponse> StsClient::Issue(
 absl::StatusOr<sts::v1::RequestSecurityTokenResponse> StsClient::Renew(
     const sts::v1::SecurityContextToken& token, absl::Span<const uint8_t> key,
     sts::v1::RenewRequest request) const {
-  *request.mutable_renew_target() = token;
-  request.clear_proof();
-  if (absl::Status s = wire::MakeProof({wire::kRenewMethod, token.identifier(), token.instance()},
-                                       key, clock_->Now(), wire::RequestDigest(request),
-                                       request.mutable_proof());
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<sts::v1::RenewRequest> signed_request =
+      wire::MakeRenewRequest(token, key, clock_->Now(), std::move(request));
+  if (!signed_request.ok()) return signed_request.status();
   grpc::ClientContext context;
   SetDeadline(&context, timeout_);
   sts::v1::RequestSecurityTokenResponse response;
-  const grpc::Status status = stub_->Renew(&context, request, &response);
+  const grpc::Status status = stub_->Renew(&context, *signed_request, &response);
   if (!status.ok()) return wire::FromGrpcStatus(status);
   return response;
 }
 
 absl::StatusOr<sts::v1::CancelResponse> StsClient::Cancel(
     const sts::v1::SecurityContextToken& token, absl::Span<const uint8_t> key) const {
-  sts::v1::CancelRequest request;
-  *request.mutable_cancel_target() = token;
-  if (absl::Status s = wire::MakeProof({wire::kCancelMethod, token.identifier(), token.instance()},
-                                       key, clock_->Now(), wire::RequestDigest(request),
-                                       request.mutable_proof());
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<sts::v1::CancelRequest> request = wire::MakeCancelRequest(token, key, clock_->Now());
+  if (!request.ok()) return request.status();
   grpc::ClientContext context;
   SetDeadline(&context, timeout_);
   sts::v1::CancelResponse response;
-  const grpc::Status status = stub_->Cancel(&context, request, &response);
+  const grpc::Status status = stub_->Cancel(&context, *request, &response);
   if (!status.ok()) return wire::FromGrpcStatus(status);
   return response;
 }

@@ -58,8 +58,6 @@ void Attach(const sts::v1::Fault& fault, absl::Status* status) {
 
 }  // namespace
 
-absl::string_view FaultName(Refusal kind) { return RowOf(kind).fault; }
-
 absl::Status Refuse(Refusal kind, absl::string_view reason) {
   const Row row = RowOf(kind);
   absl::Status status(row.code, absl::StrCat(row.fault, ": ", reason));
@@ -82,6 +80,13 @@ std::optional<sts::v1::Fault> FaultOf(const absl::Status& status) {
 std::string FaultNameOf(const absl::Status& status) {
   std::optional<sts::v1::Fault> fault = FaultOf(status);
   return fault.has_value() ? fault->name() : "";
+}
+
+bool IsRefusal(const absl::Status& status, Refusal kind) {
+  const Row row = RowOf(kind);
+  if (status.code() != row.code) return false;
+  std::optional<sts::v1::Fault> fault = FaultOf(status);
+  return fault.has_value() && fault->name() == row.fault;
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

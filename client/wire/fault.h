@@ -38,9 +38,6 @@ enum class Refusal {
   kInternal,              // INTERNAL            wst:RequestFailed
 };
 
-// The fault QName ("wst:InvalidRequest") of a refusal kind.
-absl::string_view FaultName(Refusal kind);
-
 // The status for a refusal: its table code, the message "<fault>: <reason>",
 // and the fault attached as a payload.
 absl::Status Refuse(Refusal kind, absl::string_view reason);
@@ -48,8 +45,15 @@ absl::Status Refuse(Refusal kind, absl::string_view reason);
 // The fault carried by `status`, if it carries one.
 std::optional<sts::v1::Fault> FaultOf(const absl::Status& status);
 
-// The fault name carried by `status`, or "" when none.
+// The fault name carried by `status`, or "" when none. For display and
+// logs; decisions use IsRefusal.
 std::string FaultNameOf(const absl::Status& status);
+
+// Whether `status` is a refusal of `kind`: its code and the fault it carries
+// are the table's for that kind. Works on what a client received too
+// (FromGrpcStatus keeps the fault), where kinds that share a code and a fault
+// (kUnauthenticated, kBadProof) cannot be told apart: either matches.
+bool IsRefusal(const absl::Status& status, Refusal kind);
 
 // absl::Status -> grpc::Status, with the fault (if any) as a sts.v1.Fault
 // packed in google.rpc.Status details. A status without a fault (which the

@@ -7,6 +7,7 @@
 #include "client/crypto/random.h"
 #include "client/wire/canonical.h"
 #include "client/wire/fault.h"
+#include "client/wire/time.h"
 
 namespace sts::wire {
 namespace {
@@ -49,9 +50,7 @@ absl::Status MakeProof(const ProofSubject& subject,
   absl::StatusOr<std::string> nonce = crypto::RandomBytes(kMinProofNonceBytes);
   if (!nonce.ok()) return nonce.status();
   proof->set_instance(std::string(subject.instance));
-  const int64_t nanos = absl::ToUnixNanos(now);
-  proof->mutable_created()->set_seconds(nanos / 1'000'000'000);
-  proof->mutable_created()->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+  SetTimestamp(now, proof->mutable_created());
   proof->set_nonce(*std::move(nonce));
   absl::StatusOr<crypto::SecretBytes> key = DeriveProofKey(context_key);
   if (!key.ok()) return key.status();
@@ -62,6 +61,31 @@ absl::Status MakeProof(const ProofSubject& subject,
   const auto mac = mac_key->Sign(AsBytes(input));
   proof->set_mac(reinterpret_cast<const char*>(mac.data()), mac.size());
   return absl::OkStatus();
+}
+
+absl::StatusOr<sts::v1::RenewRequest> MakeRenewRequest(const sts::v1::SecurityContextToken& token,
+                                                       absl::Span<const uint8_t> key,
+                                                       absl::Time now, sts::v1::RenewRequest base) {
+  *base.mutable_renew_target() = token;
+  base.clear_proof();
+  if (absl::Status s = MakeProof({kRenewMethod, token.identifier(), token.instance()}, key, now,
+                                 RequestDigest(base), base.mutable_proof());
+      !s.ok()) {
+    return s;
+  }
+  return base;
+}
+
+absl::StatusOr<sts::v1::CancelRequest> MakeCancelRequest(
+    const sts::v1::SecurityContextToken& token, absl::Span<const uint8_t> key, absl::Time now) {
+  sts::v1::CancelRequest request;
+  *request.mutable_cancel_target() = token;
+  if (absl::Status s = MakeProof({kCancelMethod, token.identifier(), token.instance()}, key, now,
+                                 RequestDigest(request), request.mutable_proof());
+      !s.ok()) {
+    return s;
+  }
+  return request;
 }
 
 bool ProofMacMatches(const ProofSubject& subject,

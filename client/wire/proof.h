@@ -1,8 +1,8 @@
 #ifndef STS_CLIENT_WIRE_PROOF_H_
 #define STS_CLIENT_WIRE_PROOF_H_
 
-// Proof of possession of a security context's key: how a Renew, Cancel or
-// Amend request proves that its sender holds the key, shared by the client
+// Proof of possession of a security context's key: how a Renew or Cancel
+// request proves that its sender holds the key, shared by the client
 // (which makes proofs) and the STS (which checks them), so both encode the
 // same bytes. README.md "Proof of possession" specifies the same thing in
 // words for other languages; tests/python reimplements it from there.
@@ -30,12 +30,12 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "sts/v1/proof.pb.h"
+#include "sts/v1/sts.pb.h"
 
 namespace sts::wire {
 
 inline constexpr absl::string_view kRenewMethod = "/sts.v1.SecurityTokenService/Renew";
 inline constexpr absl::string_view kCancelMethod = "/sts.v1.SecurityTokenService/Cancel";
-inline constexpr absl::string_view kAmendMethod = "/sts.v1.SecurityTokenService/Amend";
 
 inline constexpr size_t kMinProofNonceBytes = 16;
 inline constexpr size_t kMaxProofNonceBytes = 64;
@@ -82,6 +82,18 @@ absl::Status MakeProof(const ProofSubject& subject,
                        absl::Span<const uint8_t> context_key, absl::Time now,
                        const Digest& request_digest,
                        sts::v1::ProofOfPossession* proof);
+
+// The Renew / Cancel request a holder sends for `token` (identifier,
+// instance of `key`, cookie if any), with its proof made at `now`. `base`
+// may carry the renewal's lifetime, key size or entropy; its target and proof
+// are replaced. The one place requests with proofs are made, for StsClient
+// and every in-process caller.
+absl::StatusOr<sts::v1::RenewRequest> MakeRenewRequest(const sts::v1::SecurityContextToken& token,
+                                                       absl::Span<const uint8_t> key,
+                                                       absl::Time now,
+                                                       sts::v1::RenewRequest base = {});
+absl::StatusOr<sts::v1::CancelRequest> MakeCancelRequest(
+    const sts::v1::SecurityContextToken& token, absl::Span<const uint8_t> key, absl::Time now);
 
 // Whether `proof.mac` is the MAC of this request under `context_key`.
 // Compares in constant time; a MAC of any length but 32 bytes never matches.

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "client/wire/limits.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -100,10 +101,11 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
     return absl::InvalidArgumentError(
         "tokens: min_lifetime <= default_lifetime <= max_lifetime must hold");
   }
-  if (t->default_key_size() == 0) t->set_default_key_size(256);
-  if (t->default_key_size() < 128 || t->default_key_size() > 512 ||
-      t->default_key_size() % 8 != 0) {
-    return absl::InvalidArgumentError("tokens.default_key_size must be 128..512, a multiple of 8");
+  if (t->default_key_size() == 0) t->set_default_key_size(wire::kDefaultKeyBits);
+  if (!wire::IsValidKeyBits(t->default_key_size())) {
+    return absl::InvalidArgumentError(absl::StrCat("tokens.default_key_size must be ",
+                                                   wire::kMinKeyBits, "..", wire::kMaxKeyBits,
+                                                   ", a multiple of 8"));
   }
   if (t->max_pending_keys() == 0) t->set_max_pending_keys(5);
   if (t->max_pending_keys() > keyring::kMaxPendingKeysLimit) {

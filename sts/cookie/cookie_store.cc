@@ -10,9 +10,9 @@
 namespace sts::cookie {
 namespace {
 
-using keyring::KeyCopy;
-using keyring::TokenState;
-using keyring::TokenView;
+using token::KeyCopy;
+using token::TokenState;
+using token::TokenView;
 using wire::Refuse;
 using wire::Refusal;
 
@@ -24,7 +24,7 @@ crypto::SecretBytes Secret(const std::string& bytes) { return crypto::SecretByte
 // The view of a context, as its cookie and the shared state describe it at
 // `now`. Keys: the cookie's own (until its key_until, or until the end of its
 // rollover window once superseded), then those still rolling over.
-TokenView ViewOf(const CookieContents& c, const shared::ContextState& state, absl::Time now) {
+TokenView ViewOf(const CookieContents& c, const replicas::ContextState& state, absl::Time now) {
   TokenView view;
   view.instance = c.instance();
   view.created = FromMicros(c.created_unix_micros());
@@ -64,11 +64,11 @@ TokenView ViewOf(const CookieContents& c, const shared::ContextState& state, abs
 }  // namespace
 
 CookieStore::CookieStore(const Options& options, const CookieSealer* sealer,
-                         shared::SharedState* state)
+                         replicas::ReplicaState* state)
     : options_(options), sealer_(sealer), state_(state) {}
 
 absl::StatusOr<CookieContents> CookieStore::OpenFor(
-    const keyring::TokenId& id, const sts::v1::SecurityContextToken& target) const {
+    const token::TokenId& id, const sts::v1::SecurityContextToken& target) const {
   if (target.cookie().empty()) {
     return Refuse(Refusal::kUnknownContext,
                   "this STS serves stateless contexts: present the token with its cookie");
@@ -84,22 +84,22 @@ absl::StatusOr<CookieContents> CookieStore::OpenFor(
 }
 
 absl::Status CookieStore::Fill(const CookieContents& contents,
-                               sts::v1::SecurityContextToken* token) const {
+                               sts::v1::SecurityContextToken* issued) const {
   absl::StatusOr<std::string> cookie = sealer_->Seal(contents);
   if (!cookie.ok()) return cookie.status();
   std::array<uint8_t, 16> bytes;
   std::copy(contents.identifier().begin(), contents.identifier().end(), bytes.begin());
-  token->set_identifier(keyring::TokenId::FromBytes(bytes).ToUrn());
-  token->set_instance(absl::StrCat(contents.instance()));
-  token->set_cookie(*std::move(cookie));
+  issued->set_identifier(token::TokenId::FromBytes(bytes).ToUrn());
+  issued->set_instance(absl::StrCat(contents.instance()));
+  issued->set_cookie(*std::move(cookie));
   return absl::OkStatus();
 }
 
-absl::Status CookieStore::Create(const keyring::TokenId& id, absl::string_view principal,
+absl::Status CookieStore::Create(const token::TokenId& id, absl::string_view principal,
                                  absl::string_view applies_to, uint32_t instance,
                                  absl::Span<const uint8_t> key,
-                                 const keyring::TokenTimeline& timeline,
-                                 sts::v1::SecurityContextToken* token) {
+                                 const token::TokenTimeline& timeline,
+                                 sts::v1::SecurityContextToken* issued) {
   CookieContents contents;
   absl::Cleanup wipe = [&contents] { WipeKeys(&contents); };
   contents.set_identifier(id.bytes().data(), id.bytes().size());
@@ -110,40 +110,40 @@ absl::Status CookieStore::Create(const keyring::TokenId& id, absl::string_view p
   contents.set_created_unix_micros(Micros(timeline.created));
   contents.set_expires_unix_micros(Micros(timeline.expires));
   contents.set_key_until_unix_micros(Micros(timeline.key_until));
-  return Fill(contents, token);
+  return Fill(contents, issued);
 }
 
 absl::StatusOr<std::optional<TokenView>> CookieStore::Find(
-    const keyring::TokenId& id, const sts::v1::SecurityContextToken& target, absl::Time now) {
+    const token::TokenId& id, const sts::v1::SecurityContextToken& target, absl::Time now) {
   absl::StatusOr<CookieContents> contents = OpenFor(id, target);
   if (!contents.ok()) return contents.status();
   absl::Cleanup wipe = [&contents] { WipeKeys(&*contents); };
-  absl::StatusOr<shared::ContextState> state = state_->Get(id);
+  absl::StatusOr<replicas::ContextState> state = state_->Get(id);
   if (!state.ok()) {
     if (options_.refuse_validate_when_unavailable) return state.status();
     // Answer from the cookie alone: cancellations and renewals are unseen
     // until the shared state is back (README.md, "Redis unreachable").
-    state = shared::ContextState();
+    state = replicas::ContextState();
   }
   return std::optional<TokenView>(ViewOf(*contents, *state, now));
 }
 
-absl::Status CookieStore::Rotate(const keyring::TokenId& id,
+absl::Status CookieStore::Rotate(const token::TokenId& id,
                                  const sts::v1::SecurityContextToken& target, absl::Time now,
                                  absl::Span<const uint8_t> new_key,
-                                 const keyring::TokenTimeline& timeline, absl::Time pending_until,
-                                 bool allow_expired, sts::v1::SecurityContextToken* token) {
+                                 const token::TokenTimeline& timeline, absl::Time pending_until,
+                                 bool allow_expired, sts::v1::SecurityContextToken* issued) {
   absl::StatusOr<CookieContents> old = OpenFor(id, target);
   if (!old.ok()) return old.status();
   absl::Cleanup wipe_old = [&old] { WipeKeys(&*old); };
   const bool expired = now >= FromMicros(old->expires_unix_micros());
   if (expired && (!allow_expired || now >= FromMicros(old->key_until_unix_micros()))) {
-    return Refuse(Refusal::kExpiredContext, "the security context has expired");
+    return token::RefuseNotLive(TokenState::kExpired);
   }
   const absl::Time old_accept_until =
       std::min(pending_until, FromMicros(old->expires_unix_micros()));
   absl::StatusOr<uint32_t> instance =
-      state_->Supersede(id, old->instance(), old_accept_until, timeline.forget_after);
+      state_->Supersede(id, old->instance(), old_accept_until, timeline.forget_after, now);
   if (!instance.ok()) return instance.status();
 
   CookieContents next;
@@ -168,10 +168,10 @@ absl::Status CookieStore::Rotate(const keyring::TokenId& id,
     if (next.previous_size() >= static_cast<int>(options_.max_pending_keys)) break;
     if (FromMicros(previous.accept_until_unix_micros()) > now) *next.add_previous() = previous;
   }
-  return Fill(next, token);
+  return Fill(next, issued);
 }
 
-absl::Status CookieStore::Cancel(const keyring::TokenId& id,
+absl::Status CookieStore::Cancel(const token::TokenId& id,
                                  const sts::v1::SecurityContextToken& target, absl::Time now,
                                  absl::Time forget_after) {
   absl::StatusOr<CookieContents> contents = OpenFor(id, target);

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "sts/cookie/cookie_sealer.h"
-#include "sts/shared/shared_state.h"
+#include "sts/replicas/replica_state.h"
 #include "sts/token/context_store.h"
 
 namespace sts::cookie {
@@ -31,31 +31,31 @@ class CookieStore final : public token::ContextStore {
   };
 
   // Borrows `sealer` and `state`.
-  CookieStore(const Options& options, const CookieSealer* sealer, shared::SharedState* state);
+  CookieStore(const Options& options, const CookieSealer* sealer, replicas::ReplicaState* state);
 
-  absl::Status Create(const keyring::TokenId& id, absl::string_view principal,
+  absl::Status Create(const token::TokenId& id, absl::string_view principal,
                       absl::string_view applies_to, uint32_t instance,
-                      absl::Span<const uint8_t> key, const keyring::TokenTimeline& timeline,
-                      sts::v1::SecurityContextToken* token) override;
-  absl::StatusOr<std::optional<keyring::TokenView>> Find(
-      const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
+                      absl::Span<const uint8_t> key, const token::TokenTimeline& timeline,
+                      sts::v1::SecurityContextToken* issued) override;
+  absl::StatusOr<std::optional<token::TokenView>> Find(
+      const token::TokenId& id, const sts::v1::SecurityContextToken& target,
       absl::Time now) override;
-  absl::Status Rotate(const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
+  absl::Status Rotate(const token::TokenId& id, const sts::v1::SecurityContextToken& target,
                       absl::Time now, absl::Span<const uint8_t> new_key,
-                      const keyring::TokenTimeline& timeline, absl::Time pending_until,
-                      bool allow_expired, sts::v1::SecurityContextToken* token) override;
-  absl::Status Cancel(const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
+                      const token::TokenTimeline& timeline, absl::Time pending_until,
+                      bool allow_expired, sts::v1::SecurityContextToken* issued) override;
+  absl::Status Cancel(const token::TokenId& id, const sts::v1::SecurityContextToken& target,
                       absl::Time now, absl::Time forget_after) override;
 
  private:
   // Opens `target`'s cookie and checks it belongs to `id`.
-  absl::StatusOr<CookieContents> OpenFor(const keyring::TokenId& id,
+  absl::StatusOr<CookieContents> OpenFor(const token::TokenId& id,
                                          const sts::v1::SecurityContextToken& target) const;
-  absl::Status Fill(const CookieContents& contents, sts::v1::SecurityContextToken* token) const;
+  absl::Status Fill(const CookieContents& contents, sts::v1::SecurityContextToken* issued) const;
 
   Options options_;
   const CookieSealer* sealer_;
-  shared::SharedState* state_;
+  replicas::ReplicaState* state_;
 };
 
 }  // namespace sts::cookie

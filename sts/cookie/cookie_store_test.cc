@@ -6,11 +6,11 @@
 namespace sts::cookie {
 namespace {
 
-using keyring::TokenState;
+using token::TokenState;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
-keyring::TokenTimeline Timeline(absl::Time created, absl::Duration lifetime) {
+token::TokenTimeline Timeline(absl::Time created, absl::Duration lifetime) {
   return {created, created + lifetime, created + lifetime, created + lifetime + absl::Minutes(10)};
 }
 
@@ -21,7 +21,7 @@ std::string Bytes(const crypto::SecretBytes& s) {
 class CookieStoreTest : public ::testing::Test {
  protected:
   CookieStoreTest()
-      : sealer_(Keyset()), store_(CookieStore::Options(), &sealer_, &state_), id_(*keyring::TokenId::Generate()) {}
+      : sealer_(Keyset()), store_(CookieStore::Options(), &sealer_, &state_), id_(*token::TokenId::Generate()) {}
 
   static std::shared_ptr<const MasterKeyset> Keyset() {
     MasterKeysetFile proto;
@@ -36,17 +36,17 @@ class CookieStoreTest : public ::testing::Test {
     return token;
   }
 
-  keyring::TokenView MustFind(const sts::v1::SecurityContextToken& token, absl::Time now) {
-    absl::StatusOr<std::optional<keyring::TokenView>> view = store_.Find(id_, token, now);
+  token::TokenView MustFind(const sts::v1::SecurityContextToken& token, absl::Time now) {
+    absl::StatusOr<std::optional<token::TokenView>> view = store_.Find(id_, token, now);
     EXPECT_TRUE(view.ok()) << view.status();
-    if (!view.ok() || !view->has_value()) return keyring::TokenView();
+    if (!view.ok() || !view->has_value()) return token::TokenView();
     return std::move(**view);
   }
 
   CookieSealer sealer_;
-  shared::InMemorySharedState state_;
+  replicas::InMemoryReplicaState state_;
   CookieStore store_;
-  keyring::TokenId id_;
+  token::TokenId id_;
 };
 
 TEST_F(CookieStoreTest, TheCookieCarriesTheWholeContext) {
@@ -54,7 +54,7 @@ TEST_F(CookieStoreTest, TheCookieCarriesTheWholeContext) {
   EXPECT_EQ(token.identifier(), id_.ToUrn());
   EXPECT_EQ(token.instance(), "1");
   EXPECT_FALSE(token.cookie().empty());
-  const keyring::TokenView view = MustFind(token, kT0);
+  const token::TokenView view = MustFind(token, kT0);
   EXPECT_EQ(view.state, TokenState::kLive);
   EXPECT_EQ(view.principal, "alice");
   EXPECT_EQ(view.applies_to, "rp");
@@ -67,7 +67,7 @@ TEST_F(CookieStoreTest, TheCookieCarriesTheWholeContext) {
 
 TEST_F(CookieStoreTest, ACookieIsBoundToItsIdentifierAndRequired) {
   sts::v1::SecurityContextToken token = Issue();
-  const keyring::TokenId other = *keyring::TokenId::Generate();
+  const token::TokenId other = *token::TokenId::Generate();
   EXPECT_EQ(wire::FaultNameOf(store_.Find(other, token, kT0).status()), "wsc:BadContextToken");
   token.clear_cookie();
   EXPECT_EQ(wire::FaultNameOf(store_.Find(id_, token, kT0).status()), "wsc:BadContextToken");
@@ -75,7 +75,7 @@ TEST_F(CookieStoreTest, ACookieIsBoundToItsIdentifierAndRequired) {
 
 TEST_F(CookieStoreTest, ExpiryIsReadFromTheCookie) {
   const sts::v1::SecurityContextToken token = Issue();
-  const keyring::TokenView view = MustFind(token, kT0 + absl::Hours(1));
+  const token::TokenView view = MustFind(token, kT0 + absl::Hours(1));
   EXPECT_EQ(view.state, TokenState::kExpired);
   EXPECT_TRUE(view.keys.empty());
 }
@@ -83,7 +83,7 @@ TEST_F(CookieStoreTest, ExpiryIsReadFromTheCookie) {
 TEST_F(CookieStoreTest, CancelInvalidatesEveryCookieOfTheContext) {
   const sts::v1::SecurityContextToken token = Issue();
   ASSERT_TRUE(store_.Cancel(id_, token, kT0, kT0 + absl::Minutes(10)).ok());
-  const keyring::TokenView view = MustFind(token, kT0);
+  const token::TokenView view = MustFind(token, kT0);
   EXPECT_EQ(view.state, TokenState::kCancelled);
   EXPECT_TRUE(view.keys.empty());
   sts::v1::SecurityContextToken renewed;
@@ -101,7 +101,7 @@ TEST_F(CookieStoreTest, RenewalSupersedesTheOldCookieAfterItsWindow) {
                   .ok());
   EXPECT_EQ(second.instance(), "2");
   // The new cookie carries both keys; the old one still works in the window.
-  keyring::TokenView view = MustFind(second, kT0);
+  token::TokenView view = MustFind(second, kT0);
   ASSERT_EQ(view.keys.size(), 2u);
   EXPECT_EQ(view.keys[0].instance, 2u);
   EXPECT_EQ(Bytes(view.keys[1].key), std::string(32, '1'));
@@ -116,7 +116,7 @@ TEST_F(CookieStoreTest, RenewalSupersedesTheOldCookieAfterItsWindow) {
 TEST_F(CookieStoreTest, RenewalsOnDifferentReplicasNeverReuseAnInstance) {
   const sts::v1::SecurityContextToken first = Issue();
   sts::v1::SecurityContextToken a, b;
-  const keyring::TokenTimeline t = Timeline(kT0, absl::Hours(1));
+  const token::TokenTimeline t = Timeline(kT0, absl::Hours(1));
   const std::string key(32, 'n');
   ASSERT_TRUE(store_.Rotate(id_, first, kT0, crypto::AsBytes(key), t, kT0 + absl::Minutes(5), false, &a).ok());
   ASSERT_TRUE(store_.Rotate(id_, first, kT0, crypto::AsBytes(key), t, kT0 + absl::Minutes(5), false, &b).ok());
@@ -125,13 +125,14 @@ TEST_F(CookieStoreTest, RenewalsOnDifferentReplicasNeverReuseAnInstance) {
 }
 
 TEST_F(CookieStoreTest, SharedStateOutageFailsClosedForRenewButValidatesFromTheCookie) {
-  class Down final : public shared::SharedState {
+  class Down final : public replicas::ReplicaState {
    public:
-    absl::StatusOr<shared::ContextState> Get(const keyring::TokenId&) override { return Unavailable(); }
-    absl::StatusOr<uint32_t> Supersede(const keyring::TokenId&, uint32_t, absl::Time, absl::Time) override {
+    absl::StatusOr<replicas::ContextState> Get(const token::TokenId&) override { return Unavailable(); }
+    absl::StatusOr<uint32_t> Supersede(const token::TokenId&, uint32_t, absl::Time, absl::Time,
+                                       absl::Time) override {
       return Unavailable();
     }
-    absl::Status Cancel(const keyring::TokenId&, absl::Time) override { return Unavailable(); }
+    absl::Status Cancel(const token::TokenId&, absl::Time) override { return Unavailable(); }
     static absl::Status Unavailable() {
       return wire::Refuse(wire::Refusal::kUnavailable, "shared state unreachable");
     }
@@ -141,7 +142,7 @@ TEST_F(CookieStoreTest, SharedStateOutageFailsClosedForRenewButValidatesFromTheC
   strict.refuse_validate_when_unavailable = true;
   CookieStore closed(strict, &sealer_, &down);
   const sts::v1::SecurityContextToken token = Issue();
-  absl::StatusOr<std::optional<keyring::TokenView>> view = open.Find(id_, token, kT0);
+  absl::StatusOr<std::optional<token::TokenView>> view = open.Find(id_, token, kT0);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ((*view)->state, TokenState::kLive);
   EXPECT_EQ(closed.Find(id_, token, kT0).status().code(), absl::StatusCode::kUnavailable);

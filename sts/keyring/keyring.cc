@@ -8,9 +8,16 @@
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
 #include "client/wire/fault.h"
+#include "sts/keyring/intern_table.h"
+#include "sts/keyring/secure_pool.h"
 
 namespace sts::keyring {
 
+using token::KeyCopy;
+using token::TokenId;
+using token::TokenState;
+using token::TokenTimeline;
+using token::TokenView;
 using wire::Refuse;
 using wire::Refusal;
 
@@ -60,7 +67,10 @@ crypto::SecretBytes CopyKey(const uint8_t* key, size_t size) {
 
 }  // namespace
 
-Keyring::Keyring(const Limits& limits) : limits_(limits) {
+Keyring::Keyring(const Limits& limits)
+    : limits_(limits),
+      principals_(std::make_unique<InternTable>()),
+      audiences_(std::make_unique<InternTable>()) {
   limits_.max_pending_keys =
       std::clamp<uint32_t>(limits_.max_pending_keys, 1, kMaxPendingKeysLimit);
   const size_t pending_block = limits_.max_pending_keys * sizeof(PendingKey);
@@ -109,12 +119,12 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
   if (key.empty() || key.size() > kMaxKeyBytes) {
     return Refuse(Refusal::kInternal, "key size outside what the keyring stores");
   }
-  Interned* owner = principals_.Acquire(principal);
+  Interned* owner = principals_->Acquire(principal);
   if (absl::Status quota = AcquireLiveQuota(owner); !quota.ok()) {
-    principals_.Release(owner);
+    principals_->Release(owner);
     return quota;
   }
-  Interned* audience = applies_to.empty() ? nullptr : audiences_.Acquire(applies_to);
+  Interned* audience = applies_to.empty() ? nullptr : audiences_->Acquire(applies_to);
 
   Shard& shard = ShardFor(id);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
@@ -122,8 +132,8 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
   if (!inserted) {  // 122 random bits collided: treat as a failure, never overwrite
     owner->live_tokens.fetch_sub(1, std::memory_order_relaxed);
     live_.fetch_sub(1, std::memory_order_relaxed);
-    principals_.Release(owner);
-    audiences_.Release(audience);
+    principals_->Release(owner);
+    audiences_->Release(audience);
     return Refuse(Refusal::kInternal, "identifier collision; retry");
   }
   Record* record = shard.pool.New();
@@ -191,14 +201,10 @@ absl::StatusOr<uint32_t> Keyring::Rotate(const TokenId& id, absl::Time now,
     return Refuse(Refusal::kUnknownContext, "no such security context");
   }
   Record* r = it->second;
-  if (r->state == TokenState::kCancelled) {
-    return Refuse(Refusal::kCancelledContext, "the security context was cancelled");
-  }
+  if (r->state == TokenState::kCancelled) return token::RefuseNotLive(r->state);
   const bool expired = r->state == TokenState::kExpired || now_us >= r->expires_us;
   if (expired) {
-    if (!allow_expired || !r->key_present) {
-      return Refuse(Refusal::kExpiredContext, "the security context has expired");
-    }
+    if (!allow_expired || !r->key_present) return token::RefuseNotLive(TokenState::kExpired);
     if (r->state == TokenState::kExpired) {  // swept: back under the quotas
       if (absl::Status quota = AcquireLiveQuota(r->principal); !quota.ok()) return quota;
       retained_.fetch_sub(1, std::memory_order_relaxed);
@@ -253,8 +259,8 @@ void Keyring::Erase(Shard& shard, const TokenId& id, Record* r) {
     retained_.fetch_sub(1, std::memory_order_relaxed);
   }
   DropKeys(shard, r);
-  principals_.Release(r->principal);
-  audiences_.Release(r->applies_to);
+  principals_->Release(r->principal);
+  audiences_->Release(r->applies_to);
   shard.records.erase(id);
   shard.pool.Delete(r);
 }

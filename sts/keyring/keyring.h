@@ -1,7 +1,6 @@
 #ifndef STS_KEYRING_KEYRING_H_
 #define STS_KEYRING_KEYRING_H_
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -9,58 +8,24 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "client/crypto/secret_bytes.h"
-#include "sts/keyring/intern_table.h"
-#include "sts/keyring/secure_pool.h"
-#include "sts/keyring/token_id.h"
+#include "client/wire/limits.h"
+#include "sts/token/token.h"
+#include "sts/token/token_id.h"
 
 namespace sts::keyring {
 
-inline constexpr size_t kMaxKeyBytes = 64;  // 512-bit keys
+class InternTable;
+struct Interned;
+
+// The largest key a record holds, and the most superseded keys a record can
+// keep (tokens.max_pending_keys is validated against it).
+inline constexpr size_t kMaxKeyBytes = wire::kMaxKeyBits / 8;
 inline constexpr uint32_t kMaxPendingKeysLimit = 8;
-
-enum class TokenState : uint8_t {
-  kLive,
-  kExpired,
-  kCancelled,
-  // Stateless stores only: this token's instance was renewed into a newer one
-  // and its rollover window is over.
-  kSuperseded,
-};
-
-// One generation of a context's key, copied out of the keyring.
-struct KeyCopy {
-  uint32_t instance = 0;
-  absl::Time accept_until;
-  crypto::SecretBytes key;
-};
-
-// A consistent copy of one record, taken under its shard's lock.
-struct TokenView {
-  TokenState state = TokenState::kLive;  // kExpired once now >= expires
-  uint32_t instance = 0;
-  absl::Time created;
-  absl::Time expires;
-  std::string principal;
-  std::string applies_to;
-  uint32_t key_bits = 0;
-  // Present only when asked for: the current key first (if still retained),
-  // then superseded keys inside their rollover window, newest first.
-  std::vector<KeyCopy> keys;
-};
-
-// When the parts of a record go away (each at or after the previous one).
-struct TokenTimeline {
-  absl::Time created;
-  absl::Time expires;       // the token stops being valid
-  absl::Time key_until;     // the current key is zeroized (>= expires)
-  absl::Time forget_after;  // the record is erased (>= key_until)
-};
 
 // The STS's in-memory store of security contexts and their keys.
 //
@@ -90,13 +55,13 @@ class Keyring {
 
   // Stores a new live token. Refuses past a quota, or a key of more than
   // kMaxKeyBytes.
-  absl::Status Insert(const TokenId& id, absl::string_view principal,
+  absl::Status Insert(const token::TokenId& id, absl::string_view principal,
                       absl::string_view applies_to, uint32_t instance,
-                      absl::Span<const uint8_t> key, const TokenTimeline& timeline);
+                      absl::Span<const uint8_t> key, const token::TokenTimeline& timeline);
 
   // A copy of the record, with its keys when `with_keys`; nullopt when none is
   // stored. The state reflects `now` even before the sweeper has run.
-  std::optional<TokenView> Find(const TokenId& id, absl::Time now,
+  std::optional<token::TokenView> Find(const token::TokenId& id, absl::Time now,
                                 bool with_keys) const;
 
   // Renewal: the current key becomes a superseded one, accepted until
@@ -105,15 +70,15 @@ class Keyring {
   // `timeline`. A token expired at `now` is renewed only if `allow_expired`
   // and its key is still retained, and then counts against the quotas
   // again. Returns the new instance.
-  absl::StatusOr<uint32_t> Rotate(const TokenId& id, absl::Time now,
+  absl::StatusOr<uint32_t> Rotate(const token::TokenId& id, absl::Time now,
                                   absl::Span<const uint8_t> new_key,
-                                  const TokenTimeline& timeline,
+                                  const token::TokenTimeline& timeline,
                                   absl::Time pending_until, bool allow_expired);
 
   enum class CancelOutcome { kCancelled, kAlreadyCancelled };
   // Zeroizes every key of the token and marks it cancelled; it is retained
   // (as such) until `forget_after`. Unknown -> wsc:BadContextToken.
-  absl::StatusOr<CancelOutcome> Cancel(const TokenId& id, absl::Time now,
+  absl::StatusOr<CancelOutcome> Cancel(const token::TokenId& id, absl::Time now,
                                        absl::Time forget_after);
 
   struct SweepStats {
@@ -142,7 +107,7 @@ class Keyring {
   struct Shard;
   static constexpr size_t kShards = 64;
 
-  Shard& ShardFor(const TokenId& id) const;
+  Shard& ShardFor(const token::TokenId& id) const;
   // Leaving the live state: quota bookkeeping.
   void ReleaseLiveQuota(Record* record);
   // Zeroizes the current and superseded keys.
@@ -150,15 +115,15 @@ class Keyring {
   void DropKeys(Shard& shard, Record* record);
   // Moves a live record to expired/cancelled: erases it at once when the
   // retained budget is spent. Returns false if the record was erased.
-  bool Retire(Shard& shard, const TokenId& id, Record* record, TokenState state,
+  bool Retire(Shard& shard, const token::TokenId& id, Record* record, token::TokenState state,
               absl::Time forget_after);
-  void Erase(Shard& shard, const TokenId& id, Record* record);
+  void Erase(Shard& shard, const token::TokenId& id, Record* record);
   absl::Status AcquireLiveQuota(Interned* principal);
 
   Limits limits_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  InternTable principals_;
-  InternTable audiences_;
+  std::unique_ptr<InternTable> principals_;
+  std::unique_ptr<InternTable> audiences_;
   std::atomic<int64_t> live_{0};
   std::atomic<int64_t> retained_{0};
 };

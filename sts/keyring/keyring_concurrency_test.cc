@@ -11,6 +11,10 @@
 namespace sts::keyring {
 namespace {
 
+using token::TokenId;
+using token::TokenTimeline;
+using token::TokenView;
+
 TEST(KeyringConcurrencyTest, MixedOperationsKeepCountsConsistent) {
   Keyring::Limits limits;
   limits.max_live_per_principal = 1'000'000;

@@ -9,6 +9,11 @@
 namespace sts::keyring {
 namespace {
 
+using token::TokenId;
+using token::TokenState;
+using token::TokenTimeline;
+using token::TokenView;
+
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 std::vector<uint8_t> Key(uint8_t fill, size_t size = 32) {
@@ -245,30 +250,6 @@ TEST_F(KeyringTest, ClearDropsEverything) {
   keyring.Clear();
   EXPECT_EQ(keyring.stats().live, 0u);
   EXPECT_EQ(keyring.stats().records, 0u);
-}
-
-TEST(SecureSlabPoolTest, ReleasedSlotsAreZeroizedAndReused) {
-  SecureSlabPool pool(128);
-  auto* slot = static_cast<uint8_t*>(pool.Allocate());
-  for (int i = 0; i < 128; ++i) EXPECT_EQ(slot[i], 0);
-  std::fill(slot, slot + 128, 0xAB);
-  pool.Release(slot);
-  auto* again = static_cast<uint8_t*>(pool.Allocate());
-  EXPECT_EQ(again, slot);  // LIFO reuse
-  for (int i = 0; i < 128; ++i) EXPECT_EQ(again[i], 0) << i;
-  EXPECT_EQ(pool.slots_in_use(), 1u);
-}
-
-TEST(InternTableTest, SharesOneCopyAndForgetsItWithTheLastHolder) {
-  InternTable table;
-  Interned* a = table.Acquire("spiffe://example.org/a");
-  Interned* b = table.Acquire("spiffe://example.org/a");
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(table.size(), 1u);
-  table.Release(a);
-  EXPECT_EQ(table.size(), 1u);
-  table.Release(b);
-  EXPECT_EQ(table.size(), 0u);
 }
 
 }  // namespace

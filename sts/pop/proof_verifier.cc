@@ -17,11 +17,11 @@ using wire::Refusal;
 
 namespace {
 
-ProofFingerprint FingerprintOf(absl::string_view identifier, absl::string_view nonce) {
+replay::ProofFingerprint FingerprintOf(absl::string_view identifier, absl::string_view nonce) {
   wire::CanonicalWriter w(96);
   w.Bytes("sts.v1 replay").Bytes(identifier).Bytes(nonce);
   const auto digest = crypto::Sha256(w.bytes());
-  ProofFingerprint fingerprint;
+  replay::ProofFingerprint fingerprint;
   std::memcpy(fingerprint.data(), digest.data(), fingerprint.size());
   return fingerprint;
 }
@@ -31,7 +31,7 @@ ProofFingerprint FingerprintOf(absl::string_view identifier, absl::string_view n
 absl::Status ProofVerifier::Verify(const wire::ProofSubject& subject,
                                    const sts::v1::ProofOfPossession& proof,
                                    bool has_proof, const wire::Digest& request_digest,
-                                   absl::Span<const keyring::KeyCopy> keys,
+                                   absl::Span<const token::KeyCopy> keys,
                                    absl::Time now) const {
   if (!has_proof) {
     return Refuse(Refusal::kBadProof, "proof of possession of the context key is required");
@@ -57,9 +57,9 @@ absl::Status ProofVerifier::Verify(const wire::ProofSubject& subject,
                                absl::FormatDuration(clock_skew_), " around the STS clock"));
   }
   uint32_t instance = 0;
-  const keyring::KeyCopy* key = nullptr;
+  const token::KeyCopy* key = nullptr;
   if (absl::SimpleAtoi(proof.instance(), &instance)) {
-    for (const keyring::KeyCopy& candidate : keys) {
+    for (const token::KeyCopy& candidate : keys) {
       if (candidate.instance == instance && now < candidate.accept_until) {
         key = &candidate;
         break;

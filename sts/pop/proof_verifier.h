@@ -5,8 +5,8 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "client/wire/proof.h"
-#include "sts/keyring/keyring.h"
-#include "sts/pop/replay_cache.h"
+#include "sts/replay/replay_cache.h"
+#include "sts/token/token.h"
 #include "sts/v1/proof.pb.h"
 
 namespace sts::pop {
@@ -22,20 +22,20 @@ namespace sts::pop {
 // Thread safe if the replay cache is.
 class ProofVerifier {
  public:
-  ProofVerifier(absl::Duration clock_skew, ReplayCache* replay_cache)
+  ProofVerifier(absl::Duration clock_skew, replay::ReplayCache* replay_cache)
       : clock_skew_(clock_skew), replay_cache_(replay_cache) {}
 
   // `keys`: the keys the holder may have used (current, then rolling over).
   absl::Status Verify(const wire::ProofSubject& subject,
                       const sts::v1::ProofOfPossession& proof, bool has_proof,
                       const wire::Digest& request_digest,
-                      absl::Span<const keyring::KeyCopy> keys, absl::Time now) const;
+                      absl::Span<const token::KeyCopy> keys, absl::Time now) const;
 
   absl::Duration clock_skew() const { return clock_skew_; }
 
  private:
   absl::Duration clock_skew_;
-  ReplayCache* replay_cache_;
+  replay::ReplayCache* replay_cache_;
 };
 
 }  // namespace sts::pop

@@ -14,8 +14,10 @@
 #include "grpcpp/server_builder.h"
 #include "sts/cookie/cookie_store.h"
 #include "sts/cookie/master_keyset.h"
+#include "sts/keyring/keyring_store.h"
 #include "sts/policy/principal.h"
-#include "sts/shared/redis_shared_state.h"
+#include "sts/replay/redis_replay_cache.h"
+#include "sts/replicas/redis_replica_state.h"
 #include "sts/server/async_unary.h"
 #include "sts/server/credentials.h"
 #include "sts/server/peer_identity.h"
@@ -155,20 +157,20 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
 
 absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
   if (!config.redis().address().empty()) {
-    absl::StatusOr<shared::RedisClient::Options> options =
-        shared::RedisClient::ParseAddress(config.redis().address());
+    absl::StatusOr<redis::RedisClient::Options> options =
+        redis::RedisClient::ParseAddress(config.redis().address());
     if (!options.ok()) return options.status();
     options->timeout = settings_.redis_timeout;
-    redis_ = std::make_unique<shared::RedisClient>(*options);
+    redis_ = std::make_unique<redis::RedisClient>(*options);
     replay_cache_ =
-        std::make_unique<shared::RedisReplayCache>(redis_.get(), config.redis().key_prefix());
+        std::make_unique<replay::RedisReplayCache>(redis_.get(), config.redis().key_prefix());
   } else {
-    auto local = std::make_unique<pop::InMemoryReplayCache>(settings_.replay_cache_entries);
+    auto local = std::make_unique<replay::InMemoryReplayCache>(settings_.replay_cache_entries);
     local_replay_cache_ = local.get();
     replay_cache_ = std::move(local);
   }
   if (!config.stateless().enabled()) {
-    store_ = std::make_unique<token::KeyringStore>(keyring_.get());
+    store_ = std::make_unique<keyring::KeyringStore>(keyring_.get());
     return absl::OkStatus();
   }
   keyset_file_ = config.stateless().keyset_file();
@@ -178,23 +180,24 @@ absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
   if (!keyset.ok()) return keyset.status();
   sealer_ = std::make_unique<cookie::CookieSealer>(*std::move(keyset));
   if (redis_ != nullptr) {
-    shared_state_ =
-        std::make_unique<shared::RedisSharedState>(redis_.get(), config.redis().key_prefix());
+    replica_state_ =
+        std::make_unique<replicas::RedisReplicaState>(redis_.get(), config.redis().key_prefix());
   } else {
-    auto local = std::make_unique<shared::InMemorySharedState>();
-    local_shared_state_ = local.get();
-    shared_state_ = std::move(local);
+    auto local = std::make_unique<replicas::InMemoryReplicaState>();
+    local_replica_state_ = local.get();
+    replica_state_ = std::move(local);
   }
   cookie::CookieStore::Options options;
   options.max_pending_keys = settings_.keyring.max_pending_keys;
   options.refuse_validate_when_unavailable = config.redis().refuse_validate_when_unavailable();
-  store_ = std::make_unique<cookie::CookieStore>(options, sealer_.get(), shared_state_.get());
+  store_ = std::make_unique<cookie::CookieStore>(options, sealer_.get(), replica_state_.get());
   return absl::OkStatus();
 }
 
 void StsServer::MaybeReloadKeyset() {
-  if (sealer_ == nullptr || absl::Now() < next_keyset_check_) return;
-  next_keyset_check_ = absl::Now() + settings_.keyset_check_interval;
+  const absl::Time now = clock_->Now();
+  if (sealer_ == nullptr || now < next_keyset_check_) return;
+  next_keyset_check_ = now + settings_.keyset_check_interval;
   const std::string signature = FileSignature(keyset_file_);
   if (signature.empty() || signature == keyset_signature_) return;
   absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> keyset =
@@ -270,7 +273,7 @@ void StsServer::SweepNow() {
   const absl::Time now = clock_->Now();
   keyring_->Sweep(now);
   if (local_replay_cache_ != nullptr) local_replay_cache_->Purge(now);
-  if (local_shared_state_ != nullptr) local_shared_state_->Purge(now);
+  if (local_replica_state_ != nullptr) local_replica_state_->Purge(now);
   MaybeReloadKeyset();
 }
 

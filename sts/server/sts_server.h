@@ -18,9 +18,11 @@
 #include "sts/keyring/keyring.h"
 #include "sts/policy/policy.h"
 #include "sts/pop/proof_verifier.h"
-#include "sts/pop/replay_cache.h"
-#include "sts/shared/redis_client.h"
-#include "sts/shared/shared_state.h"
+#include "sts/redis/redis_client.h"
+#include "sts/replay/in_memory_replay_cache.h"
+#include "sts/replay/replay_cache.h"
+#include "sts/replicas/replica_state.h"
+#include "sts/token/context_store.h"
 #include "sts/token/token_service.h"
 #include "sts/v1/sts.grpc.pb.h"
 
@@ -73,11 +75,11 @@ class StsServer {
   config::Settings settings_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<keyring::Keyring> keyring_;
-  std::unique_ptr<shared::RedisClient> redis_;
-  std::unique_ptr<pop::ReplayCache> replay_cache_;
-  pop::InMemoryReplayCache* local_replay_cache_ = nullptr;  // when not in Redis
-  std::unique_ptr<shared::SharedState> shared_state_;
-  shared::InMemorySharedState* local_shared_state_ = nullptr;  // when not in Redis
+  std::unique_ptr<redis::RedisClient> redis_;
+  std::unique_ptr<replay::ReplayCache> replay_cache_;
+  replay::InMemoryReplayCache* local_replay_cache_ = nullptr;  // when not in Redis
+  std::unique_ptr<replicas::ReplicaState> replica_state_;
+  replicas::InMemoryReplicaState* local_replica_state_ = nullptr;  // when not in Redis
   std::unique_ptr<cookie::CookieSealer> sealer_;
   std::string keyset_file_;
   std::string keyset_signature_;  // what the file looked like when last loaded

@@ -7,15 +7,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "sts/keyring/keyring.h"
-#include "sts/keyring/token_id.h"
+#include "sts/token/token.h"
+#include "sts/token/token_id.h"
 #include "sts/v1/token.pb.h"
 
 namespace sts::token {
 
 // Where security contexts live, as the token service sees it. Two kinds:
-//  - stateful (KeyringStore): everything in this process's keyring; a token
-//    is just its identifier;
+//  - stateful (sts/keyring, KeyringStore): everything in this process's
+//    keyring; a token is just its identifier;
 //  - stateless (sts/cookie): everything sealed into a cookie the holder
 //    presents back, plus small shared state (cancellations, renewals) that
 //    replicas share, so any replica serves any token.
@@ -26,56 +26,36 @@ class ContextStore {
  public:
   virtual ~ContextStore() = default;
 
-  // Stores a new live context and fills `token` (identifier, instance, and
+  // Stores a new live context and fills `issued` (identifier, instance, and
   // the cookie for a stateless store).
-  virtual absl::Status Create(const keyring::TokenId& id, absl::string_view principal,
+  virtual absl::Status Create(const TokenId& id, absl::string_view principal,
                               absl::string_view applies_to, uint32_t instance,
                               absl::Span<const uint8_t> key,
-                              const keyring::TokenTimeline& timeline,
-                              sts::v1::SecurityContextToken* token) = 0;
+                              const TokenTimeline& timeline,
+                              sts::v1::SecurityContextToken* issued) = 0;
 
   // The context as of `now`, with its usable keys (current, then rolling
   // over); nullopt when the store knows nothing of it.
-  virtual absl::StatusOr<std::optional<keyring::TokenView>> Find(
-      const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
+  virtual absl::StatusOr<std::optional<TokenView>> Find(
+      const TokenId& id, const sts::v1::SecurityContextToken& target,
       absl::Time now) = 0;
 
-  // Renewal (see Keyring::Rotate for the rules); fills `token` with the new
+  // Renewal: the current key becomes a superseded one, accepted until
+  // min(pending_until, old expiry); `new_key` becomes current under the next
+  // instance with `timeline`. An expired context is renewed only if
+  // `allow_expired` and its key is still retained. Fills `issued` with the new
   // instance (and cookie).
-  virtual absl::Status Rotate(const keyring::TokenId& id,
+  virtual absl::Status Rotate(const TokenId& id,
                               const sts::v1::SecurityContextToken& target, absl::Time now,
                               absl::Span<const uint8_t> new_key,
-                              const keyring::TokenTimeline& timeline, absl::Time pending_until,
-                              bool allow_expired, sts::v1::SecurityContextToken* token) = 0;
+                              const TokenTimeline& timeline, absl::Time pending_until,
+                              bool allow_expired, sts::v1::SecurityContextToken* issued) = 0;
 
   // Destroys the context's keys for good; remembered as cancelled until
   // `forget_after`.
-  virtual absl::Status Cancel(const keyring::TokenId& id,
+  virtual absl::Status Cancel(const TokenId& id,
                               const sts::v1::SecurityContextToken& target, absl::Time now,
                               absl::Time forget_after) = 0;
-};
-
-// The stateful store: this process's keyring.
-class KeyringStore final : public ContextStore {
- public:
-  explicit KeyringStore(keyring::Keyring* keyring) : keyring_(keyring) {}
-
-  absl::Status Create(const keyring::TokenId& id, absl::string_view principal,
-                      absl::string_view applies_to, uint32_t instance,
-                      absl::Span<const uint8_t> key, const keyring::TokenTimeline& timeline,
-                      sts::v1::SecurityContextToken* token) override;
-  absl::StatusOr<std::optional<keyring::TokenView>> Find(
-      const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
-      absl::Time now) override;
-  absl::Status Rotate(const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
-                      absl::Time now, absl::Span<const uint8_t> new_key,
-                      const keyring::TokenTimeline& timeline, absl::Time pending_until,
-                      bool allow_expired, sts::v1::SecurityContextToken* token) override;
-  absl::Status Cancel(const keyring::TokenId& id, const sts::v1::SecurityContextToken& target,
-                      absl::Time now, absl::Time forget_after) override;
-
- private:
-  keyring::Keyring* keyring_;
 };
 
 }  // namespace sts::token

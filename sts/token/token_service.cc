@@ -10,29 +10,22 @@
 #include "client/crypto/random.h"
 #include "client/wire/computed_key.h"
 #include "client/wire/fault.h"
+#include "client/wire/limits.h"
 #include "client/wire/proof.h"
+#include "client/wire/time.h"
 #include "client/wire/uris.h"
-#include "sts/keyring/token_id.h"
+#include "client/wire/validation.h"
 
 namespace sts::token {
 namespace {
 
-using keyring::KeyCopy;
-using keyring::TokenId;
-using keyring::TokenState;
-using keyring::TokenView;
 using wire::Refuse;
 using wire::Refusal;
 
 // Bounds on client-chosen fields, checked before any work is done.
 constexpr size_t kMaxContextBytes = 256;
 constexpr size_t kMaxAppliesToBytes = 1024;
-constexpr size_t kMaxEntropyBytes = 512;
 constexpr size_t kMaxCookieBytes = 4096;
-constexpr uint32_t kMinKeyBits = 128;
-constexpr uint32_t kMaxKeyBits = 512;
-// Issuer entropy is never shorter than this, whatever the key size.
-constexpr size_t kMinIssuerEntropyBytes = 32;
 
 absl::Status CheckLength(absl::string_view field, absl::string_view value, size_t max) {
   if (value.size() <= max) return absl::OkStatus();
@@ -49,21 +42,9 @@ absl::Status CheckOneOf(absl::string_view field, absl::string_view value,
                 absl::StrCat("unsupported ", field, " \"", value.substr(0, 128), "\""));
 }
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  int64_t seconds = nanos / 1'000'000'000;
-  int64_t rest = nanos % 1'000'000'000;
-  if (rest < 0) {
-    rest += 1'000'000'000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest));
-}
-
 void SetLifetime(absl::Time created, absl::Time expires, sts::v1::Lifetime* out) {
-  SetTimestamp(created, out->mutable_created());
-  SetTimestamp(expires, out->mutable_expires());
+  wire::SetTimestamp(created, out->mutable_created());
+  wire::SetTimestamp(expires, out->mutable_expires());
 }
 
 absl::StatusOr<TokenId> ParseTarget(absl::string_view field,
@@ -96,9 +77,10 @@ absl::StatusOr<absl::Duration> ResolveLifetime(const TokenOptions& options, bool
 
 absl::StatusOr<uint32_t> ResolveKeyBits(uint32_t requested, uint32_t fallback) {
   const uint32_t bits = requested == 0 ? fallback : requested;
-  if (bits < kMinKeyBits || bits > kMaxKeyBits || bits % 8 != 0) {
+  if (!wire::IsValidKeyBits(bits)) {
     return Refuse(Refusal::kMalformedRequest,
-                  absl::StrCat("key size ", bits, " bits is outside 128..512 (multiples of 8)"));
+                  absl::StrCat("key size ", bits, " bits is outside ", wire::kMinKeyBits, "..",
+                               wire::kMaxKeyBits, " (multiples of 8)"));
   }
   return bits;
 }
@@ -135,7 +117,8 @@ absl::StatusOr<NewKey> MakeKey(bool has_entropy, const sts::v1::Entropy& entropy
                   absl::StrCat("requestor entropy is ", secret.value().size(),
                                " bytes; at least the key size (", key_bytes, " bytes) is required"));
   }
-  if (absl::Status s = CheckLength("requestor entropy", secret.value(), kMaxEntropyBytes);
+  if (absl::Status s = CheckLength("requestor entropy", secret.value(),
+                                   wire::kMaxRequestorEntropyBytes);
       !s.ok()) {
     return s;
   }
@@ -147,7 +130,7 @@ absl::StatusOr<NewKey> MakeKey(bool has_entropy, const sts::v1::Entropy& entropy
                                algorithm.substr(0, 128), "\""));
   }
   absl::StatusOr<std::string> issuer =
-      crypto::RandomBytes(std::max(key_bytes, kMinIssuerEntropyBytes));
+      crypto::RandomBytes(wire::EntropyBytesFor(key_bits));
   if (!issuer.ok()) return Refuse(Refusal::kInternal, "random source failed");
   out.issuer_entropy = *std::move(issuer);
   absl::StatusOr<crypto::SecretBytes> key = wire::ComputeKey(
@@ -191,12 +174,57 @@ void FillTokenResponse(absl::string_view context, absl::Time created, absl::Time
   r->set_principal(std::string(principal));
 }
 
+// The parts of a new (or renewed) instance's life, from its lifetime: its
+// key outlives its expiry only as long as renewal after expiry is allowed,
+// and the record is kept for the retention period after that.
+TokenTimeline TimelineFrom(const TokenOptions& options, absl::Time now,
+                           absl::Duration lifetime) {
+  TokenTimeline timeline;
+  timeline.created = now;
+  timeline.expires = now + lifetime;
+  timeline.key_until =
+      timeline.expires +
+      (options.allow_expired_renewal ? options.expired_renewal_max_age : absl::ZeroDuration());
+  timeline.forget_after = std::max(timeline.key_until, timeline.expires + options.retention);
+  return timeline;
+}
+
+wire::ValidationReason ReasonOf(TokenState state) {
+  switch (state) {
+    case TokenState::kLive:
+      return wire::ValidationReason::kValid;
+    case TokenState::kExpired:
+      return wire::ValidationReason::kExpired;
+    case TokenState::kCancelled:
+      return wire::ValidationReason::kCancelled;
+    case TokenState::kSuperseded:
+      return wire::ValidationReason::kSuperseded;
+  }
+  return wire::ValidationReason::kUnknown;
+}
+
 }  // namespace
 
 TokenService::TokenService(const TokenOptions& options, const policy::Policy* policy,
                            ContextStore* store, const pop::ProofVerifier* proofs,
                            const Clock* clock)
     : options_(options), policy_(policy), store_(store), proofs_(proofs), clock_(clock) {}
+
+absl::StatusOr<TokenView> TokenService::FindOwned(absl::string_view principal,
+                                                  absl::string_view operation,
+                                                  const TokenId& id,
+                                                  const sts::v1::SecurityContextToken& target,
+                                                  absl::Time now) const {
+  absl::StatusOr<std::optional<TokenView>> found = store_->Find(id, target, now);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
+  if ((*found)->principal != principal) {
+    return Refuse(Refusal::kNotPermitted,
+                  absl::StrCat("only the principal the context was issued to may ", operation,
+                               " it"));
+  }
+  return **std::move(found);
+}
 
 absl::Status TokenService::Issue(absl::string_view principal,
                                  const sts::v1::IssueRequest& request,
@@ -233,14 +261,7 @@ absl::Status TokenService::Issue(absl::string_view principal,
   absl::StatusOr<TokenId> id = TokenId::Generate();
   if (!id.ok()) return Refuse(Refusal::kInternal, "random source failed");
 
-  const absl::Time now = clock_->Now();
-  keyring::TokenTimeline timeline;
-  timeline.created = now;
-  timeline.expires = now + *lifetime;
-  timeline.key_until =
-      timeline.expires + (options_.allow_expired_renewal ? options_.expired_renewal_max_age
-                                                         : absl::ZeroDuration());
-  timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
+  const TokenTimeline timeline = TimelineFrom(options_, clock_->Now(), *lifetime);
   constexpr uint32_t kFirstInstance = 1;
   if (absl::Status s = store_->Create(*id, principal, request.applies_to(), kFirstInstance,
                                       key->key.span(), timeline,
@@ -250,6 +271,20 @@ absl::Status TokenService::Issue(absl::string_view principal,
   }
   FillTokenResponse(request.context(), timeline.created, timeline.expires, *key_bits,
                     request.applies_to(), principal, *key, response);
+  return absl::OkStatus();
+}
+
+absl::Status TokenService::CheckRenewable(TokenView* view, absl::Time now) const {
+  if (view->state == TokenState::kLive) return absl::OkStatus();
+  if (view->state != TokenState::kExpired) return RefuseNotLive(view->state);
+  if (!options_.allow_expired_renewal ||
+      now >= view->expires + options_.expired_renewal_max_age || view->keys.empty() ||
+      view->keys.front().instance != view->instance) {
+    return RefuseNotLive(TokenState::kExpired);
+  }
+  // Renewal after expiry is allowed: the expired key may still prove
+  // possession, for this call only.
+  view->keys.front().accept_until = view->expires + options_.expired_renewal_max_age;
   return absl::OkStatus();
 }
 
@@ -269,37 +304,12 @@ absl::Status TokenService::Renew(absl::string_view principal,
   if (!lifetime.ok()) return lifetime.status();
 
   const absl::Time now = clock_->Now();
-  absl::StatusOr<std::optional<TokenView>> found = store_->Find(*id, request.renew_target(), now);
-  if (!found.ok()) return found.status();
-  std::optional<TokenView>& view = *found;
-  if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
-  if (view->principal != principal) {
-    return Refuse(Refusal::kNotPermitted,
-                  "only the principal the context was issued to may renew it");
-  }
-  if (view->state == TokenState::kCancelled) {
-    return Refuse(Refusal::kCancelledContext, "the security context was cancelled");
-  }
-  if (view->state == TokenState::kSuperseded) {
-    return Refuse(Refusal::kUnknownKeyInstance,
-                  "this token's instance was renewed and its rollover window is over; "
-                  "present the newest token");
-  }
-  if (view->state == TokenState::kExpired) {
-    if (!options_.allow_expired_renewal ||
-        now >= view->expires + options_.expired_renewal_max_age || view->keys.empty() ||
-        view->keys.front().instance != view->instance) {
-      return Refuse(Refusal::kExpiredContext, "the security context has expired");
-    }
-    // Renewal after expiry is allowed: the expired key may still prove
-    // possession, for this call only.
-    view->keys.front().accept_until = view->expires + options_.expired_renewal_max_age;
-  }
+  absl::StatusOr<TokenView> view = FindOwned(principal, "renew", *id, request.renew_target(), now);
+  if (!view.ok()) return view.status();
+  if (absl::Status s = CheckRenewable(&*view, now); !s.ok()) return s;
   absl::StatusOr<uint32_t> key_bits = ResolveKeyBits(request.key_size(), view->key_bits);
   if (!key_bits.ok()) return key_bits.status();
-
-  const std::string identifier = id->ToUrn();
-  if (absl::Status s = proofs_->Verify({wire::kRenewMethod, identifier, ""}, request.proof(),
+  if (absl::Status s = proofs_->Verify({wire::kRenewMethod, id->ToUrn(), ""}, request.proof(),
                                        request.has_proof(), wire::RequestDigest(request),
                                        view->keys, now);
       !s.ok()) {
@@ -309,13 +319,7 @@ absl::Status TokenService::Renew(absl::string_view principal,
                                        request.computed_key_algorithm(), *key_bits);
   if (!key.ok()) return key.status();
 
-  keyring::TokenTimeline timeline;
-  timeline.created = now;
-  timeline.expires = now + *lifetime;
-  timeline.key_until =
-      timeline.expires + (options_.allow_expired_renewal ? options_.expired_renewal_max_age
-                                                         : absl::ZeroDuration());
-  timeline.forget_after = std::max(timeline.key_until, timeline.expires + options_.retention);
+  const TokenTimeline timeline = TimelineFrom(options_, now, *lifetime);
   if (absl::Status s = store_->Rotate(*id, request.renew_target(), now, key->key.span(), timeline,
                                       now + options_.rollover_window,
                                       options_.allow_expired_renewal,
@@ -341,14 +345,9 @@ absl::Status TokenService::Cancel(absl::string_view principal,
   if (!id.ok()) return id.status();
 
   const absl::Time now = clock_->Now();
-  absl::StatusOr<std::optional<TokenView>> found = store_->Find(*id, request.cancel_target(), now);
-  if (!found.ok()) return found.status();
-  const std::optional<TokenView>& view = *found;
-  if (!view.has_value()) return Refuse(Refusal::kUnknownContext, "no such security context");
-  if (view->principal != principal) {
-    return Refuse(Refusal::kNotPermitted,
-                  "only the principal the context was issued to may cancel it");
-  }
+  absl::StatusOr<TokenView> view =
+      FindOwned(principal, "cancel", *id, request.cancel_target(), now);
+  if (!view.ok()) return view.status();
   response->set_context(request.context());
   if (view->state == TokenState::kCancelled) {
     // Idempotent for the holder: the keys are gone, so the proof cannot be
@@ -356,17 +355,8 @@ absl::Status TokenService::Cancel(absl::string_view principal,
     response->set_requested_token_cancelled(true);
     return absl::OkStatus();
   }
-  if (view->state == TokenState::kExpired) {
-    return Refuse(Refusal::kExpiredContext,
-                  "the security context has expired; its keys are already destroyed");
-  }
-  if (view->state == TokenState::kSuperseded) {
-    return Refuse(Refusal::kUnknownKeyInstance,
-                  "this token's instance was renewed and its rollover window is over; "
-                  "present the newest token");
-  }
-  const std::string identifier = id->ToUrn();
-  if (absl::Status s = proofs_->Verify({wire::kCancelMethod, identifier, ""}, request.proof(),
+  if (view->state != TokenState::kLive) return RefuseNotLive(view->state);
+  if (absl::Status s = proofs_->Verify({wire::kCancelMethod, id->ToUrn(), ""}, request.proof(),
                                        request.has_proof(), wire::RequestDigest(request),
                                        view->keys, now);
       !s.ok()) {
@@ -400,13 +390,14 @@ absl::Status TokenService::Validate(absl::string_view principal,
   const absl::Time now = clock_->Now();
   absl::StatusOr<std::optional<TokenView>> found =
       store_->Find(*id, request.validate_target(), now);
-  if (!found.ok()) return found.status();
-  const std::optional<TokenView>& view = *found;
-  const bool owner = view.has_value() && view->principal == principal;
-  // Refused whether or not the context exists, so a stranger learns nothing.
+  const bool owner = found.ok() && found->has_value() && (*found)->principal == principal;
+  // Refused whether or not the context exists (or its cookie opens), so a
+  // stranger learns nothing.
   if (access == policy::Policy::ValidateAccess::kDenied && !owner) {
     return Refuse(Refusal::kNotPermitted, "policy does not let this principal validate contexts");
   }
+  if (!found.ok()) return found.status();
+  const std::optional<TokenView>& view = *found;
   const bool audience = view.has_value() && !view->applies_to.empty() &&
                         view->applies_to == principal &&
                         access == policy::Policy::ValidateAccess::kKeysAsAudience;
@@ -414,16 +405,14 @@ absl::Status TokenService::Validate(absl::string_view principal,
   response->set_context(request.context());
   response->set_token_type(std::string(wire::kTokenTypeStatus));
   sts::v1::ValidationStatus* status = response->mutable_status();
-  if (!view.has_value() || view->state != TokenState::kLive) {
+  const wire::ValidationReason reason =
+      view.has_value() ? ReasonOf(view->state) : wire::ValidationReason::kUnknown;
+  status->set_reason(std::string(wire::ReasonText(reason)));
+  if (reason != wire::ValidationReason::kValid) {
     status->set_code(std::string(wire::kStatusInvalid));
-    status->set_reason(!view.has_value()                           ? "unknown"
-                       : view->state == TokenState::kCancelled  ? "cancelled"
-                       : view->state == TokenState::kSuperseded ? "superseded"
-                                                                : "expired");
     return absl::OkStatus();
   }
   status->set_code(std::string(wire::kStatusValid));
-  status->set_reason("valid");
   response->mutable_token()->set_identifier(id->ToUrn());
   response->mutable_token()->set_instance(absl::StrCat(view->instance));
   SetLifetime(view->created, view->expires, response->mutable_lifetime());
@@ -435,7 +424,7 @@ absl::Status TokenService::Validate(absl::string_view principal,
     sts::v1::ContextKey* out = response->add_keys();
     out->set_instance(absl::StrCat(key.instance));
     out->set_key(reinterpret_cast<const char*>(key.key.data()), key.key.size());
-    SetTimestamp(key.accept_until, out->mutable_accept_until());
+    wire::SetTimestamp(key.accept_until, out->mutable_accept_until());
   }
   return absl::OkStatus();
 }

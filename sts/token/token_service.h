@@ -7,10 +7,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/clock.h"
-#include "sts/keyring/keyring.h"
-#include "sts/token/context_store.h"
 #include "sts/policy/policy.h"
 #include "sts/pop/proof_verifier.h"
+#include "sts/token/context_store.h"
+#include "sts/token/token.h"
+#include "sts/token/token_id.h"
 #include "sts/v1/sts.pb.h"
 
 namespace sts::token {
@@ -54,6 +55,16 @@ class TokenService {
   const TokenOptions& options() const { return options_; }
 
  private:
+  // The context `target` names, if the store knows it and `principal` owns
+  // it; the refusal otherwise (`operation` names the RPC in it).
+  absl::StatusOr<TokenView> FindOwned(absl::string_view principal, absl::string_view operation,
+                                      const TokenId& id,
+                                      const sts::v1::SecurityContextToken& target,
+                                      absl::Time now) const;
+  // Whether a context in `view`'s state may be renewed at `now`; for an
+  // expired one that may, extends its key's acceptance for the proof.
+  absl::Status CheckRenewable(TokenView* view, absl::Time now) const;
+
   TokenOptions options_;
   const policy::Policy* policy_;
   ContextStore* store_;

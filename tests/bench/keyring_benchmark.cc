@@ -21,14 +21,14 @@
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "sts/keyring/keyring.h"
-#include "sts/keyring/token_id.h"
+#include "sts/token/token_id.h"
 
 namespace sts::bench {
 namespace {
 
 using keyring::Keyring;
-using keyring::TokenId;
-using keyring::TokenTimeline;
+using token::TokenId;
+using token::TokenTimeline;
 
 // Identifiers: random-looking 16 bytes from a counter (the keyring shards on
 // identifier bytes, which the CSPRNG makes uniform; so does this mix).
@@ -279,7 +279,7 @@ void BM_Keyring_Find(benchmark::State& state) {
   size_t i = 0;
   int64_t missing = 0;
   for (auto _ : state) {
-    std::optional<keyring::TokenView> view = ring.Find(ids[i], now, /*with_keys=*/true);
+    std::optional<token::TokenView> view = ring.Find(ids[i], now, /*with_keys=*/true);
     if (!view.has_value() || view->keys.empty()) ++missing;
     benchmark::DoNotOptimize(view);
     if (++i == ids.size()) i = 0;

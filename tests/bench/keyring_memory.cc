@@ -23,7 +23,7 @@
 #include "absl/time/time.h"
 #include "client/crypto/random.h"
 #include "sts/keyring/keyring.h"
-#include "sts/keyring/token_id.h"
+#include "sts/token/token_id.h"
 
 ABSL_FLAG(int64_t, tokens, 1'000'000, "live contexts to insert");
 ABSL_FLAG(int, principals, 40, "distinct principals (and audiences)");
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   // Warm what the loop below touches, so only the keyring's growth is seen.
   absl::StatusOr<sts::crypto::SecretBytes> warm_key = sts::crypto::RandomSecret(32);
   if (!warm_key.ok()) return Fail("random source failed");
-  (void)sts::keyring::TokenId::Generate();
+  (void)sts::token::TokenId::Generate();
 
   sts::keyring::Keyring::Limits limits;
   limits.max_live_tokens = static_cast<uint64_t>(tokens) + 1;
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   {
     sts::keyring::Keyring ring(limits);
     const absl::Time now = absl::Now();
-    sts::keyring::TokenTimeline timeline;
+    sts::token::TokenTimeline timeline;
     timeline.created = now;
     timeline.expires = now + absl::Hours(1);
     timeline.key_until = timeline.expires;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     uint8_t key[32];
     const absl::Time start = absl::Now();
     for (int64_t n = 0; n < tokens; ++n) {
-      absl::StatusOr<sts::keyring::TokenId> id = sts::keyring::TokenId::Generate();
+      absl::StatusOr<sts::token::TokenId> id = sts::token::TokenId::Generate();
       if (!id.ok() || !sts::crypto::RandomFill(absl::MakeSpan(key)).ok()) {
         return Fail("random source failed");
       }

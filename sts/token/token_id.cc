@@ -1,10 +1,10 @@
-#include "sts/keyring/token_id.h"
+#include "sts/token/token_id.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "client/crypto/random.h"
 
-namespace sts::keyring {
+namespace sts::token {
 namespace {
 
 constexpr absl::string_view kPrefix = "urn:uuid:";
@@ -67,4 +67,4 @@ std::string TokenId::ToUrn() const {
   return out;
 }
 
-}  // namespace sts::keyring
+}  // namespace sts::token

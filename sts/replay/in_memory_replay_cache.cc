@@ -1,10 +1,10 @@
-#include "sts/pop/replay_cache.h"
+#include "sts/replay/in_memory_replay_cache.h"
 
 #include <cstring>
 
 #include "client/wire/fault.h"
 
-namespace sts::pop {
+namespace sts::replay {
 
 using wire::Refuse;
 using wire::Refusal;
@@ -70,4 +70,4 @@ size_t InMemoryReplayCache::size() const {
   return total;
 }
 
-}  // namespace sts::pop
+}  // namespace sts::replay

@@ -1,5 +1,5 @@
-#ifndef STS_KEYRING_TOKEN_ID_H_
-#define STS_KEYRING_TOKEN_ID_H_
+#ifndef STS_TOKEN_TOKEN_ID_H_
+#define STS_TOKEN_TOKEN_ID_H_
 
 #include <array>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace sts::keyring {
+namespace sts::token {
 
 // A security context identifier, "urn:uuid:<RFC 4122 version 4 UUID>", held
 // as its 16 bytes. Identifiers come from the CSPRNG, so they are unguessable
@@ -47,6 +47,6 @@ class TokenId {
   std::array<uint8_t, 16> bytes_{};
 };
 
-}  // namespace sts::keyring
+}  // namespace sts::token
 
-#endif  // STS_KEYRING_TOKEN_ID_H_
+#endif  // STS_TOKEN_TOKEN_ID_H_

@@ -1,4 +1,4 @@
-#include "sts/shared/redis_shared_state.h"
+#include "sts/replicas/redis_replica_state.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -6,9 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
 
-namespace sts::shared {
+namespace sts::replicas {
 namespace {
 
+using redis::RedisReply;
 using wire::Refuse;
 using wire::Refusal;
 
@@ -60,11 +61,11 @@ std::string Hex(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-std::string RedisSharedState::Key(const keyring::TokenId& id) const {
+std::string RedisReplicaState::Key(const token::TokenId& id) const {
   return absl::StrCat(prefix_, "ctx:", Hex(id.bytes().data(), id.bytes().size()));
 }
 
-absl::StatusOr<ContextState> RedisSharedState::Get(const keyring::TokenId& id) {
+absl::StatusOr<ContextState> RedisReplicaState::Get(const token::TokenId& id) {
   absl::StatusOr<RedisReply> reply = redis_->Run({"HGETALL", Key(id)});
   if (!reply.ok()) return reply.status();
   ContextState state;
@@ -87,12 +88,12 @@ absl::StatusOr<ContextState> RedisSharedState::Get(const keyring::TokenId& id) {
   return state;
 }
 
-absl::StatusOr<uint32_t> RedisSharedState::Supersede(const keyring::TokenId& id, uint32_t from,
-                                                     absl::Time from_accept_until,
-                                                     absl::Time keep_until) {
+absl::StatusOr<uint32_t> RedisReplicaState::Supersede(const token::TokenId& id, uint32_t from,
+                                                      absl::Time from_accept_until,
+                                                      absl::Time keep_until, absl::Time now) {
   absl::StatusOr<RedisReply> reply =
       redis_->Run({"EVAL", kSupersede, "1", Key(id), absl::StrCat(from), Ms(from_accept_until),
-                   Ms(keep_until), Ms(absl::Now())});
+                   Ms(keep_until), Ms(now)});
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) {
     return Refuse(Refusal::kInternal, "unexpected Redis reply to a renewal");
@@ -103,21 +104,8 @@ absl::StatusOr<uint32_t> RedisSharedState::Supersede(const keyring::TokenId& id,
   return static_cast<uint32_t>(reply->integer);
 }
 
-absl::Status RedisSharedState::Cancel(const keyring::TokenId& id, absl::Time keep_until) {
+absl::Status RedisReplicaState::Cancel(const token::TokenId& id, absl::Time keep_until) {
   return redis_->Run({"EVAL", kCancel, "1", Key(id), Ms(keep_until)}).status();
 }
 
-absl::Status RedisReplayCache::CheckAndRemember(const pop::ProofFingerprint& fingerprint,
-                                                absl::Time forget_at, absl::Time now) {
-  if (forget_at <= now) forget_at = now + absl::Milliseconds(1);
-  absl::StatusOr<RedisReply> reply =
-      redis_->Run({"SET", absl::StrCat(prefix_, "pop:", Hex(fingerprint.data(), fingerprint.size())),
-                   "1", "PXAT", Ms(forget_at), "NX"});
-  if (!reply.ok()) return reply.status();
-  if (reply->type == RedisReply::Type::kNil) {
-    return Refuse(Refusal::kBadProof, "replayed proof of possession (nonce already used)");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace sts::shared
+}  // namespace sts::replicas

@@ -1,11 +1,11 @@
-#include "sts/keyring/token_id.h"
+#include "sts/token/token_id.h"
 
 #include <regex>
 #include <set>
 
 #include "gtest/gtest.h"
 
-namespace sts::keyring {
+namespace sts::token {
 namespace {
 
 TEST(TokenIdTest, GeneratesVersion4UrnUuids) {
@@ -55,4 +55,4 @@ TEST(TokenIdTest, RefusesMalformedText) {
 }
 
 }  // namespace
-}  // namespace sts::keyring
+}  // namespace sts::token

@@ -1,20 +1,22 @@
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "client/wire/fault.h"
-#include "sts/shared/shared_state.h"
+#include "sts/replicas/replica_state.h"
 
-namespace sts::shared {
+namespace sts::replicas {
 
-absl::StatusOr<ContextState> InMemorySharedState::Get(const keyring::TokenId& id) {
+absl::StatusOr<ContextState> InMemoryReplicaState::Get(const token::TokenId& id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   return it == entries_.end() ? ContextState() : it->second.state;
 }
 
-absl::StatusOr<uint32_t> InMemorySharedState::Supersede(const keyring::TokenId& id,
+absl::StatusOr<uint32_t> InMemoryReplicaState::Supersede(const token::TokenId& id,
                                                         uint32_t from,
                                                         absl::Time from_accept_until,
-                                                        absl::Time keep_until) {
+                                                        absl::Time keep_until, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   Entry& entry = entries_[id];
   if (entry.state.cancelled) {
@@ -22,11 +24,13 @@ absl::StatusOr<uint32_t> InMemorySharedState::Supersede(const keyring::TokenId& 
   }
   entry.state.current_instance = std::max(entry.state.current_instance, from) + 1;
   entry.state.superseded_until.try_emplace(from, from_accept_until);
+  absl::erase_if(entry.state.superseded_until,
+                 [now](const auto& window) { return window.second <= now; });
   entry.keep_until = std::max(entry.keep_until, keep_until);
   return entry.state.current_instance;
 }
 
-absl::Status InMemorySharedState::Cancel(const keyring::TokenId& id, absl::Time keep_until) {
+absl::Status InMemoryReplicaState::Cancel(const token::TokenId& id, absl::Time keep_until) {
   std::lock_guard<std::mutex> lock(mu_);
   Entry& entry = entries_[id];
   entry.state.cancelled = true;
@@ -34,7 +38,7 @@ absl::Status InMemorySharedState::Cancel(const keyring::TokenId& id, absl::Time 
   return absl::OkStatus();
 }
 
-size_t InMemorySharedState::Purge(absl::Time now) {
+size_t InMemoryReplicaState::Purge(absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   size_t purged = 0;
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -47,4 +51,4 @@ size_t InMemorySharedState::Purge(absl::Time now) {
   return purged;
 }
 
-}  // namespace sts::shared
+}  // namespace sts::replicas

@@ -1,5 +1,5 @@
-#ifndef STS_SHARED_REDIS_CLIENT_H_
-#define STS_SHARED_REDIS_CLIENT_H_
+#ifndef STS_REDIS_REDIS_CLIENT_H_
+#define STS_REDIS_REDIS_CLIENT_H_
 
 #include <cstdint>
 #include <mutex>
@@ -11,7 +11,7 @@
 
 struct redisContext;
 
-namespace sts::shared {
+namespace sts::redis {
 
 // One Redis reply, copied out of hiredis.
 struct RedisReply {
@@ -61,6 +61,6 @@ class RedisClient {
   std::vector<Idle> idle_;
 };
 
-}  // namespace sts::shared
+}  // namespace sts::redis
 
-#endif  // STS_SHARED_REDIS_CLIENT_H_
+#endif  // STS_REDIS_REDIS_CLIENT_H_

@@ -1,4 +1,4 @@
-#include "sts/shared/redis_client.h"
+#include "sts/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
 
-namespace sts::shared {
+namespace sts::redis {
 namespace {
 
 // An idle connection older than this is PINGed before it is reused.
@@ -127,4 +127,4 @@ absl::StatusOr<RedisReply> RedisClient::Run(const std::vector<std::string>& args
   return out;
 }
 
-}  // namespace sts::shared
+}  // namespace sts::redis

@@ -1,0 +1,35 @@
+#include <cstdint>
+
+#include "gtest/gtest.h"
+#include "sts/keyring/intern_table.h"
+#include "sts/keyring/secure_pool.h"
+
+namespace sts::keyring {
+namespace {
+
+TEST(SecureSlabPoolTest, ReleasedSlotsAreZeroizedAndReused) {
+  SecureSlabPool pool(128);
+  auto* slot = static_cast<uint8_t*>(pool.Allocate());
+  for (int i = 0; i < 128; ++i) EXPECT_EQ(slot[i], 0);
+  std::fill(slot, slot + 128, 0xAB);
+  pool.Release(slot);
+  auto* again = static_cast<uint8_t*>(pool.Allocate());
+  EXPECT_EQ(again, slot);  // LIFO reuse
+  for (int i = 0; i < 128; ++i) EXPECT_EQ(again[i], 0) << i;
+  EXPECT_EQ(pool.slots_in_use(), 1u);
+}
+
+TEST(InternTableTest, SharesOneCopyAndForgetsItWithTheLastHolder) {
+  InternTable table;
+  Interned* a = table.Acquire("spiffe://example.org/a");
+  Interned* b = table.Acquire("spiffe://example.org/a");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(table.size(), 1u);
+  table.Release(a);
+  EXPECT_EQ(table.size(), 1u);
+  table.Release(b);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+}  // namespace
+}  // namespace sts::keyring
