@@ -8,6 +8,7 @@
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
 #include "client/wire/fault.h"
+#include "client/wire/limits.h"
 #include "client/wire/time.h"
 #include "client/wire/uris.h"
 
@@ -21,16 +22,16 @@ using wire::Refusal;
 using wire::Refuse;
 using wire::TimeOf;
 
-// Our entropy for a computed key: as many bytes as the key, at least 32.
+// Our entropy for a computed key (client/wire/limits.h).
 absl::StatusOr<std::string> NewEntropy(uint32_t key_bits) {
-  return crypto::RandomBytes(std::max<uint32_t>(key_bits / 8, 32));
+  return crypto::RandomBytes(wire::EntropyBytesFor(key_bits));
 }
 
 template <class Request>
 absl::StatusOr<std::string> AddEntropy(const SecurityContextOptions& options, uint32_t key_bits,
                                        Request* request) {
   if (!options.use_entropy) return std::string();
-  absl::StatusOr<std::string> entropy = NewEntropy(key_bits == 0 ? 256 : key_bits);
+  absl::StatusOr<std::string> entropy = NewEntropy(key_bits == 0 ? wire::kDefaultKeyBits : key_bits);
   if (!entropy.ok()) return entropy.status();
   sts::v1::BinarySecret* secret = request->mutable_entropy()->mutable_binary_secret();
   secret->set_value(*entropy);
@@ -317,8 +318,8 @@ absl::Status SecurityContext::RenewLocked() {
       // Not before the retry interval; never in the past, or the renewal
       // thread would spin.
       renew_due_ = now + std::max(options_.retry_interval, absl::Seconds(1));
-      const std::string fault = wire::FaultNameOf(status);
-      if (fault == "wst:InvalidSecurityToken" || fault == "wsc:BadContextToken") {
+      if (wire::IsRefusal(status, Refusal::kCancelledContext) ||
+          wire::IsRefusal(status, Refusal::kUnknownContext)) {
         // The STS no longer knows the context: nothing will bring it back.
         dead_ = Refuse(Refusal::kCancelledContext,
                        "the STS no longer knows this context (cancelled)");

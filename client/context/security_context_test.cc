@@ -1,6 +1,7 @@
-// SecurityContext against an in-memory STS on a fake clock: keys from Issue
-// (binary secret and computed), the three renewal modes, rollover, retry,
-// cancellation. Time moves only when the test moves it.
+// SecurityContext against the real STS logic in process (both stores) on a
+// fake clock: keys from Issue (binary secret and computed), the three renewal
+// modes, rollover, retry, cancellation. Time moves only when the test moves
+// it.
 #include "client/context/security_context.h"
 
 #include <atomic>
@@ -10,18 +11,22 @@
 #include <thread>
 #include <vector>
 
-#include "client/context/fake_sts.h"
+#include "client/context/mock_sts_api.h"
 #include "client/crypto/bytes.h"
 #include "client/protect/message.h"
 #include "client/protect/receiver.h"
 #include "client/wire/fault.h"
 #include "client/wire/uris.h"
 #include "gtest/gtest.h"
+#include "tests/harness/in_process_sts.h"
 
 namespace sts::context {
 namespace {
 
 using protect::Direction;
+using testing::InProcessSts;
+using testing::InProcessStsClient;
+using testing::StoreKind;
 using protect::InstanceKeys;
 using sts::v1::ProtectedMessage;
 
@@ -31,7 +36,7 @@ constexpr char kAd[] = "/example.v1.Inventory/Reserve";
 // STS would release, looked up by instance.
 class StsKeys : public protect::KeyResolver {
  public:
-  explicit StsKeys(FakeSts* sts) : sts_(sts) {}
+  explicit StsKeys(StsApi* sts) : sts_(sts) {}
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> Resolve(
       const sts::v1::SecurityContextToken& token, absl::Time now) override {
     absl::StatusOr<sts::v1::ValidateResponse> v = sts_->Validate(token);
@@ -48,17 +53,25 @@ class StsKeys : public protect::KeyResolver {
   }
 
  private:
-  FakeSts* sts_;
+  StsApi* sts_;
 };
 
-class SecurityContextTest : public ::testing::Test {
+std::unique_ptr<InProcessSts> MakeSts(const Clock* clock, StoreKind store) {
+  testing::InProcessStsOptions options;
+  options.store = store;
+  absl::StatusOr<std::unique_ptr<InProcessSts>> sts = InProcessSts::Create(clock, options);
+  EXPECT_TRUE(sts.ok()) << sts.status();
+  return sts.ok() ? *std::move(sts) : nullptr;
+}
+
+class SecurityContextTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   std::unique_ptr<SecurityContext> Issue(SecurityContextOptions options = {}) {
     options.clock = &clock_;
     sts::v1::IssueRequest request;
-    request.set_applies_to("spiffe://test.example/relying-party");
+    request.set_applies_to(testing::kInProcessAudience);
     absl::StatusOr<std::unique_ptr<SecurityContext>> context =
-        SecurityContext::Issue(sts_, request, options);
+        SecurityContext::Issue(client_, request, options);
     EXPECT_TRUE(context.ok()) << context.status();
     return context.ok() ? *std::move(context) : nullptr;
   }
@@ -80,12 +93,20 @@ class SecurityContextTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  std::shared_ptr<FakeSts> sts_ = std::make_shared<FakeSts>(&clock_);
-  StsKeys sts_keys_{sts_.get()};
+  std::unique_ptr<InProcessSts> sts_ = MakeSts(&clock_, GetParam());
+  std::shared_ptr<InProcessStsClient> client_ = sts_->ClientAs(testing::kInProcessClient);
+  std::shared_ptr<InProcessStsClient> audience_ = sts_->ClientAs(testing::kInProcessAudience);
+  StsKeys sts_keys_{audience_.get()};
   protect::Receiver server_{&sts_keys_, &clock_};
 };
 
-TEST_F(SecurityContextTest, SignedAndSealedMessagesVerifyAtTheRelyingParty) {
+INSTANTIATE_TEST_SUITE_P(BothStores, SecurityContextTest,
+                         ::testing::Values(StoreKind::kKeyring, StoreKind::kCookie),
+                         [](const ::testing::TestParamInfo<StoreKind>& info) {
+                           return info.param == StoreKind::kKeyring ? "Keyring" : "Cookie";
+                         });
+
+TEST_P(SecurityContextTest, SignedAndSealedMessagesVerifyAtTheRelyingParty) {
   auto context = Issue(Mode(RenewalMode::kManual));
   ASSERT_NE(context, nullptr);
   EXPECT_EQ(context->principal(), "spiffe://test.example/client");
@@ -106,7 +127,7 @@ TEST_F(SecurityContextTest, SignedAndSealedMessagesVerifyAtTheRelyingParty) {
   EXPECT_GT(e->sequence(), s->sequence());
 }
 
-TEST_F(SecurityContextTest, PSha1DerivedKeysForWsScPeers) {
+TEST_P(SecurityContextTest, PSha1DerivedKeysForWsScPeers) {
   SecurityContextOptions options = Mode(RenewalMode::kManual);
   options.derivation.algorithm = protect::DerivationOptions::Algorithm::kPSha1;
   options.derivation.generation = 0;
@@ -122,7 +143,7 @@ TEST_F(SecurityContextTest, PSha1DerivedKeysForWsScPeers) {
   EXPECT_TRUE(server_.Open(*e, kAd, Direction::kClientToServer, &plaintext).ok());
 }
 
-TEST_F(SecurityContextTest, ComputedKeysFromOurEntropy) {
+TEST_P(SecurityContextTest, ComputedKeysFromOurEntropy) {
   for (const std::string& algorithm :
        {std::string(), std::string(wire::kComputedKeyHkdfSha256)}) {
     SecurityContextOptions options = Mode(RenewalMode::kOnUse);
@@ -131,7 +152,7 @@ TEST_F(SecurityContextTest, ComputedKeysFromOurEntropy) {
     auto context = Issue(options);
     ASSERT_NE(context, nullptr);
     // The key was never sent, yet both sides hold the same one.
-    absl::StatusOr<sts::v1::ValidateResponse> v = sts_->Validate(context->token());
+    absl::StatusOr<sts::v1::ValidateResponse> v = client_->Validate(context->token());
     ASSERT_TRUE(v.ok());
     ASSERT_EQ(v->keys_size(), 1);
     EXPECT_TRUE(context->current_keys()->HasContextKey(crypto::AsBytes(v->keys(0).key())));
@@ -144,7 +165,7 @@ TEST_F(SecurityContextTest, ComputedKeysFromOurEntropy) {
   }
 }
 
-TEST_F(SecurityContextTest, OnUseRenewsAtSixtyPercentInTheCallersThread) {
+TEST_P(SecurityContextTest, OnUseRenewsAtSixtyPercentInTheCallersThread) {
   auto context = Issue(Mode(RenewalMode::kOnUse));
   clock_.Advance(absl::Minutes(35));  // 58 %
   ASSERT_TRUE(context->Sign("p", kAd).ok());
@@ -158,7 +179,7 @@ TEST_F(SecurityContextTest, OnUseRenewsAtSixtyPercentInTheCallersThread) {
   EXPECT_TRUE(server_.Verify(*s, kAd, Direction::kClientToServer).ok());
 }
 
-TEST_F(SecurityContextTest, BackgroundRenewalIsWokenByUse) {
+TEST_P(SecurityContextTest, BackgroundRenewalIsWokenByUse) {
   SecurityContextOptions options = Mode(RenewalMode::kBackground);
   options.renew_at = 0.5;
   auto context = Issue(options);
@@ -176,18 +197,18 @@ TEST_F(SecurityContextTest, BackgroundRenewalIsWokenByUse) {
   EXPECT_TRUE(server_.Verify(*next, kAd, Direction::kClientToServer).ok());
 }
 
-TEST_F(SecurityContextTest, ManualModeNeverRenewsByItselfAndRefusesOnceExpired) {
+TEST_P(SecurityContextTest, ManualModeNeverRenewsByItselfAndRefusesOnceExpired) {
   auto context = Issue(Mode(RenewalMode::kManual));
   clock_.Advance(absl::Minutes(50));
   ASSERT_TRUE(context->Sign("p", kAd).ok());
-  EXPECT_EQ(sts_->renewals(), 0);
+  EXPECT_EQ(client_->renewals(), 0);
   clock_.Advance(absl::Minutes(10));
   const absl::Status s = context->Sign("p", kAd).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(wire::FaultNameOf(s), "wsc:RenewNeeded");
 }
 
-TEST_F(SecurityContextTest, AnExpiredKeyIsRenewedBeforeUseWhenPossible) {
+TEST_P(SecurityContextTest, AnExpiredKeyIsRenewedBeforeUseWhenPossible) {
   // The renewal point passed unnoticed (no use); at expiry the STS refuses
   // to renew an expired context, so the use is refused with RenewNeeded.
   auto context = Issue(Mode(RenewalMode::kOnUse));
@@ -198,11 +219,11 @@ TEST_F(SecurityContextTest, AnExpiredKeyIsRenewedBeforeUseWhenPossible) {
   EXPECT_EQ(wire::FaultNameOf(context->last_renewal_error()), "wst:ExpiredData");
 }
 
-TEST_F(SecurityContextTest, AFailedRenewalIsRetriedAfterTheInterval) {
+TEST_P(SecurityContextTest, AFailedRenewalIsRetriedAfterTheInterval) {
   SecurityContextOptions options = Mode(RenewalMode::kOnUse);
   options.retry_interval = absl::Minutes(1);
   auto context = Issue(options);
-  sts_->FailNextRenew(wire::Refuse(wire::Refusal::kUnavailable, "STS down"));
+  client_->FailNextRenew(wire::Refuse(wire::Refusal::kUnavailable, "STS down"));
   clock_.Advance(absl::Minutes(40));
   // The renewal fails; the message still goes out under the current key.
   absl::StatusOr<ProtectedMessage> s = context->Sign("p", kAd);
@@ -210,16 +231,16 @@ TEST_F(SecurityContextTest, AFailedRenewalIsRetriedAfterTheInterval) {
   EXPECT_EQ(s->token().instance(), "1");
   EXPECT_EQ(wire::FaultNameOf(context->last_renewal_error()), "wst:RequestFailed");
   ASSERT_TRUE(context->Sign("p", kAd).ok());
-  EXPECT_EQ(sts_->renewals(), 1);  // no retry before the interval
+  EXPECT_EQ(client_->renewals(), 1);  // no retry before the interval
   clock_.Advance(absl::Minutes(1));
   s = context->Sign("p", kAd);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->token().instance(), "2");
-  EXPECT_EQ(sts_->renewals(), 2);
+  EXPECT_EQ(client_->renewals(), 2);
   EXPECT_TRUE(context->last_renewal_error().ok());
 }
 
-TEST_F(SecurityContextTest, AnswersUnderThePreviousKeyVerifyDuringRollover) {
+TEST_P(SecurityContextTest, AnswersUnderThePreviousKeyVerifyDuringRollover) {
   auto context = Issue(Mode(RenewalMode::kManual));
   const std::shared_ptr<const InstanceKeys> first = context->current_keys();
   ASSERT_TRUE(context->RenewNow().ok());
@@ -244,7 +265,7 @@ TEST_F(SecurityContextTest, AnswersUnderThePreviousKeyVerifyDuringRollover) {
   EXPECT_EQ(wire::FaultNameOf(context->Verify(Answer(*second, 6), kAd)), "wsc:RenewNeeded");
 }
 
-TEST_F(SecurityContextTest, SealedAnswersOpen) {
+TEST_P(SecurityContextTest, SealedAnswersOpen) {
   auto context = Issue(Mode(RenewalMode::kManual));
   ProtectedMessage m;
   protect::FillHeader(*context->current_keys(), {}, ProtectedMessage::PROTECTION_SEAL,
@@ -258,38 +279,38 @@ TEST_F(SecurityContextTest, SealedAnswersOpen) {
   EXPECT_EQ(wire::FaultNameOf(context->Open(m, kAd).status()), "wst:FailedAuthentication");
 }
 
-TEST_F(SecurityContextTest, CancelRefusesEveryLaterUse) {
+TEST_P(SecurityContextTest, CancelRefusesEveryLaterUse) {
   auto context = Issue(Mode(RenewalMode::kBackground));
   ASSERT_TRUE(context->Cancel().ok());
-  EXPECT_EQ(sts_->cancels(), 1);
+  EXPECT_EQ(client_->cancels(), 1);
   const absl::Status s = context->Sign("p", kAd).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
   EXPECT_EQ(context->current_keys(), nullptr);
   EXPECT_TRUE(context->Cancel().ok());  // harmless twice
-  EXPECT_EQ(sts_->cancels(), 1);
+  EXPECT_EQ(client_->cancels(), 1);
   EXPECT_EQ(wire::FaultNameOf(context->RenewNow()), "wst:InvalidSecurityToken");
 }
 
-TEST_F(SecurityContextTest, CancelOnShutdownOnlyWhenAsked) {
+TEST_P(SecurityContextTest, CancelOnShutdownOnlyWhenAsked) {
   Issue(Mode(RenewalMode::kBackground)).reset();
-  EXPECT_EQ(sts_->cancels(), 0);
+  EXPECT_EQ(client_->cancels(), 0);
   SecurityContextOptions options = Mode(RenewalMode::kBackground);
   options.cancel_on_shutdown = true;
   Issue(options).reset();
-  EXPECT_EQ(sts_->cancels(), 1);
+  EXPECT_EQ(client_->cancels(), 1);
 }
 
-TEST_F(SecurityContextTest, AContextTheStsForgotIsDead) {
+TEST_P(SecurityContextTest, AContextTheStsForgotIsDead) {
   auto context = Issue(Mode(RenewalMode::kOnUse));
-  sts_->FailNextRenew(wire::Refuse(wire::Refusal::kCancelledContext, "cancelled elsewhere"));
+  client_->FailNextRenew(wire::Refuse(wire::Refusal::kCancelledContext, "cancelled elsewhere"));
   clock_.Advance(absl::Minutes(40));
   // This use triggers the renewal that learns it; the next is refused.
   context->Sign("p", kAd).IgnoreError();
   EXPECT_EQ(wire::FaultNameOf(context->Sign("p", kAd).status()), "wst:InvalidSecurityToken");
 }
 
-TEST_F(SecurityContextTest, ConcurrentUseAcrossBackgroundRenewals) {
+TEST_P(SecurityContextTest, ConcurrentUseAcrossBackgroundRenewals) {
   SecurityContextOptions options = Mode(RenewalMode::kBackground);
   auto context = Issue(options);
   std::atomic<bool> stop{false};
@@ -322,10 +343,10 @@ TEST_F(SecurityContextTest, ConcurrentUseAcrossBackgroundRenewals) {
   EXPECT_EQ(context->token().instance(), "4");
 }
 
-TEST_F(SecurityContextTest, CreateChecksTheResponse) {
+TEST_P(SecurityContextTest, CreateChecksTheResponse) {
   sts::v1::RequestSecurityTokenResponse empty;
   EXPECT_FALSE(SecurityContext::Create(nullptr, empty, {}).ok());
-  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = sts_->Issue({});
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = client_->Issue({});
   ASSERT_TRUE(r.ok());
   SecurityContextOptions options;
   options.clock = &clock_;
@@ -339,6 +360,43 @@ TEST_F(SecurityContextTest, CreateChecksTheResponse) {
   clock_.Advance(absl::Minutes(50));
   EXPECT_TRUE((*offline)->Sign("p", kAd).ok());
   EXPECT_EQ(wire::FaultNameOf((*offline)->RenewNow()), "wsc:RenewNeeded");
+}
+
+// Answers the real STS never gives, scripted: a renewal answered for another
+// context, or with no lifetime, is refused and the current key stays in use.
+TEST(SecurityContextScriptedTest, AMalformedRenewalAnswerIsRefusedAndTheKeyKept) {
+  FakeClock clock;
+  auto sts = std::make_shared<::testing::StrictMock<MockStsApi>>();
+  sts::v1::RequestSecurityTokenResponse issued;
+  issued.mutable_requested_security_token()->set_identifier(
+      "urn:uuid:6ba7b810-9dad-41d1-80b4-00c04fd430c8");
+  issued.mutable_requested_security_token()->set_instance("1");
+  issued.mutable_requested_proof_token()->mutable_binary_secret()->set_value(std::string(32, 'k'));
+  issued.mutable_lifetime()->mutable_created()->set_seconds(absl::ToUnixSeconds(clock.Now()));
+  issued.mutable_lifetime()->mutable_expires()->set_seconds(
+      absl::ToUnixSeconds(clock.Now() + absl::Hours(1)));
+  sts::v1::RequestSecurityTokenResponse other = issued;
+  other.mutable_requested_security_token()->set_identifier(
+      "urn:uuid:00000000-0000-4000-8000-000000000001");
+  other.mutable_requested_security_token()->set_instance("2");
+  sts::v1::RequestSecurityTokenResponse timeless = issued;
+  timeless.mutable_requested_security_token()->set_instance("2");
+  timeless.mutable_lifetime()->mutable_expires()->set_seconds(
+      absl::ToUnixSeconds(clock.Now() - absl::Hours(1)));
+  EXPECT_CALL(*sts, Renew(::testing::_, ::testing::_, ::testing::_))
+      .WillOnce(::testing::Return(other))
+      .WillOnce(::testing::Return(timeless));
+
+  SecurityContextOptions options;
+  options.clock = &clock;
+  options.renewal = RenewalMode::kManual;
+  absl::StatusOr<std::unique_ptr<SecurityContext>> context =
+      SecurityContext::Create(sts, issued, {}, options);
+  ASSERT_TRUE(context.ok()) << context.status();
+  EXPECT_EQ((*context)->RenewNow().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*context)->RenewNow().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*context)->token().instance(), "1");
+  EXPECT_TRUE((*context)->Sign("still works", kAd).ok());
 }
 
 }  // namespace

@@ -30,49 +30,20 @@
 #ifndef STS_CLIENT_VERIFIER_VERIFIER_H_
 #define STS_CLIENT_VERIFIER_VERIFIER_H_
 
-#include <condition_variable>
-#include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
-#include "client/clock.h"
 #include "client/context/sts_api.h"
 #include "client/protect/instance_keys.h"
-#include "client/protect/message.h"
 #include "client/protect/receiver.h"
+#include "client/verifier/options.h"
 #include "sts/v1/protected_message.pb.h"
 
 namespace sts::verifier {
 
-struct VerifierOptions {
-  const Clock* clock = Clock::Real();
-  size_t max_contexts = 10'000;
-  absl::Duration revalidate_after = absl::Minutes(1);
-  absl::Duration negative_ttl = absl::Seconds(10);
-  absl::Duration min_refresh_interval = absl::Seconds(1);
-  // When set, contexts issued for another audience are refused even if the
-  // STS released their keys to us (e.g. because we are also their owner).
-  std::string expected_audience;
-  // Timestamp and replay windows for incoming messages.
-  protect::ReceiverOptions receiver;
-  // How the keys of our answers are derived.
-  protect::DerivationOptions derivation;
-};
-
-struct VerifierStats {
-  uint64_t validations = 0;    // Validate calls made
-  uint64_t hits = 0;           // messages resolved from the cache
-  uint64_t negative_hits = 0;  // messages refused from the negative cache
-  uint64_t evictions = 0;
-  size_t contexts = 0;         // entries now
-};
+class KeyCache;
 
 class Verifier {
  public:
@@ -105,13 +76,12 @@ class Verifier {
   VerifierStats stats() const;
 
  private:
-  class Cache;
   absl::StatusOr<sts::v1::ProtectedMessage> Answer(const sts::v1::SecurityContextToken& token,
                                                    absl::string_view payload,
                                                    absl::string_view associated_data, bool seal);
 
   const VerifierOptions options_;
-  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<KeyCache> cache_;
   std::unique_ptr<protect::Receiver> receiver_;
 };
 

@@ -1,32 +1,44 @@
-// The relying party's Verifier against an in-memory STS on a fake clock, with
-// a SecurityContext as the client: caching, renewal, cancellation, negative
-// answers, bounds, and what a forger can make it do.
+// The relying party's Verifier against the real STS logic in process (both
+// stores) on a fake clock, with a SecurityContext as the client: caching,
+// renewal, cancellation, negative answers, bounds, and what a forger can make
+// it do.
 #include "client/verifier/verifier.h"
 
 #include <atomic>
 #include <thread>
 #include <vector>
 
-#include "client/context/fake_sts.h"
 #include "client/context/security_context.h"
 #include "client/protect/message.h"
 #include "client/wire/fault.h"
 #include "gtest/gtest.h"
+#include "tests/harness/in_process_sts.h"
 
 namespace sts::verifier {
 namespace {
 
-using context::FakeSts;
 using context::RenewalMode;
 using context::SecurityContext;
 using protect::Direction;
 using protect::InstanceKeys;
 using sts::v1::ProtectedMessage;
+using testing::InProcessSts;
+using testing::InProcessStsClient;
+using testing::StoreKind;
 
 constexpr char kAd[] = "/example.v1.Inventory/Reserve";
 constexpr char kAudience[] = "spiffe://test.example/relying-party";
+static_assert(absl::string_view(kAudience) == testing::kInProcessAudience);
 
-class VerifierTest : public ::testing::Test {
+std::unique_ptr<InProcessSts> MakeSts(const Clock* clock, StoreKind store) {
+  testing::InProcessStsOptions options;
+  options.store = store;
+  absl::StatusOr<std::unique_ptr<InProcessSts>> sts = InProcessSts::Create(clock, options);
+  EXPECT_TRUE(sts.ok()) << sts.status();
+  return sts.ok() ? *std::move(sts) : nullptr;
+}
+
+class VerifierTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   VerifierOptions Options() {
     VerifierOptions options;
@@ -41,7 +53,7 @@ class VerifierTest : public ::testing::Test {
     sts::v1::IssueRequest request;
     request.set_applies_to(kAudience);
     absl::StatusOr<std::unique_ptr<SecurityContext>> c =
-        SecurityContext::Issue(sts_, request, options);
+        SecurityContext::Issue(client_, request, options);
     EXPECT_TRUE(c.ok()) << c.status();
     return *std::move(c);
   }
@@ -64,10 +76,20 @@ class VerifierTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  std::shared_ptr<FakeSts> sts_ = std::make_shared<FakeSts>(&clock_);
+  std::unique_ptr<InProcessSts> in_process_ = MakeSts(&clock_, GetParam());
+  // The holder's view, and the relying party's: the audience, to whom the
+  // STS releases keys.
+  std::shared_ptr<InProcessStsClient> client_ = in_process_->ClientAs(testing::kInProcessClient);
+  std::shared_ptr<InProcessStsClient> sts_ = in_process_->ClientAs(testing::kInProcessAudience);
 };
 
-TEST_F(VerifierTest, ResolvesOnceThenVerifiesFromTheCache) {
+INSTANTIATE_TEST_SUITE_P(BothStores, VerifierTest,
+                         ::testing::Values(StoreKind::kKeyring, StoreKind::kCookie),
+                         [](const ::testing::TestParamInfo<StoreKind>& info) {
+                           return info.param == StoreKind::kKeyring ? "Keyring" : "Cookie";
+                         });
+
+TEST_P(VerifierTest, ResolvesOnceThenVerifiesFromTheCache) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> who =
@@ -87,7 +109,7 @@ TEST_F(VerifierTest, ResolvesOnceThenVerifiesFromTheCache) {
   EXPECT_EQ(plaintext, "sealed request");
 }
 
-TEST_F(VerifierTest, AnswersVerifyAtTheClient) {
+TEST_P(VerifierTest, AnswersVerifyAtTheClient) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   const ProtectedMessage request = Signed(*client);
@@ -107,7 +129,7 @@ TEST_F(VerifierTest, AnswersVerifyAtTheClient) {
   EXPECT_EQ(wire::FaultNameOf(verifier.Sign(unknown, "x", kAd).status()), "wsc:BadContextToken");
 }
 
-TEST_F(VerifierTest, UnknownContextsAreRefusedAndTheAnswerIsCachedBriefly) {
+TEST_P(VerifierTest, UnknownContextsAreRefusedAndTheAnswerIsCachedBriefly) {
   VerifierOptions options = Options();
   options.negative_ttl = absl::Seconds(10);
   Verifier verifier(sts_, options);
@@ -127,7 +149,7 @@ TEST_F(VerifierTest, UnknownContextsAreRefusedAndTheAnswerIsCachedBriefly) {
   EXPECT_EQ(verifier.stats().validations, 2u);
 }
 
-TEST_F(VerifierTest, ARenewedInstanceIsFetchedOnceAndTheOldOneRollsOver) {
+TEST_P(VerifierTest, ARenewedInstanceIsFetchedOnceAndTheOldOneRollsOver) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   const std::shared_ptr<const InstanceKeys> first = client->current_keys();
@@ -147,7 +169,23 @@ TEST_F(VerifierTest, ARenewedInstanceIsFetchedOnceAndTheOldOneRollsOver) {
   EXPECT_EQ(wire::FaultNameOf(late), "wsc:UnknownDerivationSource");
 }
 
-TEST_F(VerifierTest, CancellationIsHonouredOnRevalidation) {
+TEST_P(VerifierTest, AFreshVerifierRefusesAnInstancePastItsRollover) {
+  auto client = Client();
+  const std::shared_ptr<const InstanceKeys> first = client->current_keys();
+  ASSERT_TRUE(client->RenewNow().ok());
+  clock_.Advance(absl::Minutes(5) + absl::Seconds(1));
+  // A verifier that never saw the context asks the STS about the old token;
+  // a stateless STS answers "superseded", a stateful one releases only the
+  // newer key. Either way the old instance is refused, and the new one works.
+  Verifier verifier(sts_, Options());
+  const absl::Status late = verifier.Verify(With(*first, 1), kAd).status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(wire::FaultNameOf(late), "wsc:UnknownDerivationSource");
+  Verifier other(sts_, Options());
+  EXPECT_TRUE(other.Verify(Signed(*client), kAd).ok());
+}
+
+TEST_P(VerifierTest, CancellationIsHonouredOnRevalidation) {
   VerifierOptions options = Options();
   options.revalidate_after = absl::Seconds(30);
   Verifier verifier(sts_, options);
@@ -164,7 +202,7 @@ TEST_F(VerifierTest, CancellationIsHonouredOnRevalidation) {
   EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
 }
 
-TEST_F(VerifierTest, AFailedCheckRevalidatesOnceAndFindsTheCancellation) {
+TEST_P(VerifierTest, AFailedCheckRevalidatesOnceAndFindsTheCancellation) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   const std::shared_ptr<const InstanceKeys> keys = client->current_keys();
@@ -177,7 +215,7 @@ TEST_F(VerifierTest, AFailedCheckRevalidatesOnceAndFindsTheCancellation) {
   EXPECT_EQ(verifier.stats().validations, 2u);
 }
 
-TEST_F(VerifierTest, ForgedMessagesCostTheStsAtMostOneValidatePerInterval) {
+TEST_P(VerifierTest, ForgedMessagesCostTheStsAtMostOneValidatePerInterval) {
   VerifierOptions options = Options();
   options.min_refresh_interval = absl::Seconds(1);
   Verifier verifier(sts_, options);
@@ -203,7 +241,7 @@ TEST_F(VerifierTest, ForgedMessagesCostTheStsAtMostOneValidatePerInterval) {
   EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
 }
 
-TEST_F(VerifierTest, ExpiredContextsNeedRenewal) {
+TEST_P(VerifierTest, ExpiredContextsNeedRenewal) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   clock_.Advance(absl::Hours(1));
@@ -213,16 +251,16 @@ TEST_F(VerifierTest, ExpiredContextsNeedRenewal) {
   EXPECT_EQ(wire::FaultNameOf(s), "wsc:RenewNeeded");
 }
 
-TEST_F(VerifierTest, NoKeysForUsMeansPermissionDenied) {
-  sts_->set_release_keys(false);
-  Verifier verifier(sts_, Options());
+TEST_P(VerifierTest, NoKeysForUsMeansPermissionDenied) {
+  // A principal policy lets validate, but not as the contexts' audience.
+  Verifier verifier(in_process_->ClientAs(testing::kInProcessBystander), Options());
   auto client = Client();
   const absl::Status s = verifier.Verify(Signed(*client), kAd).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
 }
 
-TEST_F(VerifierTest, ExpectedAudienceIsEnforced) {
+TEST_P(VerifierTest, ExpectedAudienceIsEnforced) {
   VerifierOptions options = Options();
   options.expected_audience = "spiffe://test.example/someone-else";
   Verifier verifier(sts_, options);
@@ -231,7 +269,7 @@ TEST_F(VerifierTest, ExpectedAudienceIsEnforced) {
             absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {
+TEST_P(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {
   VerifierOptions options = Options();
   options.revalidate_after = absl::Seconds(30);
   options.min_refresh_interval = absl::Seconds(1);
@@ -251,7 +289,7 @@ TEST_F(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {
   EXPECT_TRUE(verifier.Verify(Signed(*unknown), kAd).ok());
 }
 
-TEST_F(VerifierTest, TheCacheIsBounded) {
+TEST_P(VerifierTest, TheCacheIsBounded) {
   VerifierOptions options = Options();
   options.max_contexts = 3;
   Verifier verifier(sts_, options);
@@ -269,7 +307,7 @@ TEST_F(VerifierTest, TheCacheIsBounded) {
   EXPECT_EQ(verifier.stats().validations, 6u);
 }
 
-TEST_F(VerifierTest, ConcurrentMissesShareOneValidate) {
+TEST_P(VerifierTest, ConcurrentMissesShareOneValidate) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   std::vector<ProtectedMessage> messages;
@@ -288,7 +326,7 @@ TEST_F(VerifierTest, ConcurrentMissesShareOneValidate) {
   EXPECT_EQ(verifier.stats().validations, 1u);
 }
 
-TEST_F(VerifierTest, ReplaysAndStaleMessagesAreRefused) {
+TEST_P(VerifierTest, ReplaysAndStaleMessagesAreRefused) {
   Verifier verifier(sts_, Options());
   auto client = Client();
   const ProtectedMessage m = Signed(*client);

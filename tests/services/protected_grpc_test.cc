@@ -1,6 +1,6 @@
 // The gRPC integration in one process: the example client and server pair
 // over plaintext loopback (message protection does not depend on the
-// transport), an in-memory STS and one fake clock for everyone. Every
+// transport), the real STS logic in process and one fake clock for everyone. Every
 // refusal is checked to happen before the handler runs.
 #include <atomic>
 #include <map>
@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "client/context/fake_sts.h"
 #include "client/context/security_context.h"
 #include "client/grpc/call_protection.h"
 #include "client/grpc/client_interceptor.h"
@@ -23,6 +22,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "gtest/gtest.h"
+#include "tests/harness/in_process_sts.h"
 #include "tests/services/inventory_server.h"
 #include "tests/services/order_client.h"
 
@@ -32,7 +32,6 @@ namespace {
 using ::example::v1::Inventory;
 using ::example::v1::ReserveReply;
 using ::example::v1::ReserveRequest;
-using context::FakeSts;
 using context::RenewalMode;
 using context::SecurityContext;
 using context::SecurityContextOptions;
@@ -45,7 +44,7 @@ class ProtectedGrpcTest : public ::testing::Test {
   void SetUp() override {
     verifier::VerifierOptions options;
     options.clock = &clock_;
-    verifier_ = std::make_shared<verifier::Verifier>(sts_, options);
+    verifier_ = std::make_shared<verifier::Verifier>(audience_, options);
     absl::StatusOr<std::unique_ptr<InventoryServer>> server = InventoryServer::Start(
         grpc::InsecureServerCredentials(), verifier_, {{"widget", 1000}, {"gadget", 1}});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -63,9 +62,9 @@ class ProtectedGrpcTest : public ::testing::Test {
     options.clock = &clock_;
     options.renewal = mode;
     sts::v1::IssueRequest request;
-    request.set_applies_to("spiffe://test.example/relying-party");
+    request.set_applies_to(testing::kInProcessAudience);
     absl::StatusOr<std::unique_ptr<SecurityContext>> context =
-        SecurityContext::Issue(sts_, request, options);
+        SecurityContext::Issue(client_, request, options);
     EXPECT_TRUE(context.ok()) << context.status();
     return std::shared_ptr<SecurityContext>(*std::move(context));
   }
@@ -122,7 +121,11 @@ class ProtectedGrpcTest : public ::testing::Test {
   }
 
   FakeClock clock_{absl::Now()};
-  std::shared_ptr<FakeSts> sts_ = std::make_shared<FakeSts>(&clock_);
+  std::unique_ptr<testing::InProcessSts> sts_ = *testing::InProcessSts::Create(&clock_);
+  std::shared_ptr<testing::InProcessStsClient> client_ =
+      sts_->ClientAs(testing::kInProcessClient);
+  std::shared_ptr<testing::InProcessStsClient> audience_ =
+      sts_->ClientAs(testing::kInProcessAudience);
   std::shared_ptr<verifier::Verifier> verifier_;
   std::unique_ptr<InventoryServer> server_;
   std::string address_;
