@@ -28,9 +28,6 @@ struct ChannelOptions {
 // TLS handshake) and cheap to share: create one per process and reuse it.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeMutualTlsChannel(const ChannelOptions& options);
 
-// Reads a whole file; NotFound with the path when it cannot.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
 }  // namespace sts
 
 #endif  // STS_CLIENT_CHANNEL_H_

@@ -113,6 +113,13 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "sts_server: %s received, draining\n",
                received == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Shutdown();
-  std::fprintf(stderr, "sts_server: stopped; all keys zeroized\n");
-  return 0;
+  // From the keyring's own counters: what was erased, and what is left.
+  const sts::keyring::Keyring::Stats left = (*server)->keyring().stats();
+  std::fprintf(stderr,
+               "sts_server: stopped; %llu contexts erased with their keys zeroized; "
+               "%llu records and %llu key slots left\n",
+               static_cast<unsigned long long>((*server)->erased_at_shutdown()),
+               static_cast<unsigned long long>(left.records),
+               static_cast<unsigned long long>(left.key_slots));
+  return left.records == 0 && left.key_slots == 0 ? 0 : 1;
 }

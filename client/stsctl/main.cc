@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/channel.h"
+#include "client/files.h"
 #include "client/clock.h"
 #include "client/context/sts_api.h"
 #include "client/crypto/bytes.h"

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "client/channel.h"
+#include "client/files.h"
 #include "client/crypto/constant_time.h"
 
 namespace sts::stsctl {

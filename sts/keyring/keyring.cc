@@ -347,7 +347,8 @@ Keyring::SweepStats Keyring::Sweep(absl::Time now) {
   return stats;
 }
 
-void Keyring::Clear() {
+uint64_t Keyring::Clear() {
+  uint64_t erased = 0;
   for (size_t s = 0; s < kShards; ++s) {
     Shard& shard = *shards_[s];
     std::unique_lock<std::shared_mutex> lock(shard.mu);
@@ -355,8 +356,10 @@ void Keyring::Clear() {
       auto it = shard.records.begin();
       const TokenId id = it->first;
       Erase(shard, id, it->second);
+      ++erased;
     }
   }
+  return erased;
 }
 
 Keyring::Stats Keyring::stats() const {
@@ -367,6 +370,7 @@ Keyring::Stats Keyring::stats() const {
     const Shard& shard = *shards_[s];
     std::shared_lock<std::shared_mutex> lock(shard.mu);
     stats.records += shard.records.size();
+    stats.key_slots += shard.pool.in_use() + shard.pending_pool.slots_in_use();
     stats.pool_bytes += shard.pool.bytes_mapped() + shard.pending_pool.bytes_mapped();
   }
   return stats;

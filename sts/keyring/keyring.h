@@ -90,13 +90,17 @@ class Keyring {
   // wait at most one shard's scan.
   SweepStats Sweep(absl::Time now);
 
-  // Erases everything, zeroizing every key (shutdown).
-  void Clear();
+  // Erases everything, zeroizing every key (shutdown). Returns how many
+  // records were erased.
+  uint64_t Clear();
 
   struct Stats {
     uint64_t live = 0;
     uint64_t retained = 0;
     uint64_t records = 0;
+    // Slots of the secure pools that hold a record or superseded keys; 0
+    // means no key byte is left in the keyring's memory.
+    uint64_t key_slots = 0;
     uint64_t pool_bytes = 0;
   };
   Stats stats() const;

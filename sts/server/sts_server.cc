@@ -175,6 +175,7 @@ absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
   }
   keyset_file_ = config.stateless().keyset_file();
   keyset_signature_ = FileSignature(keyset_file_);
+  next_keyset_check_ = clock_->Now() + settings_.keyset_check_interval;
   absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> keyset =
       cookie::MasterKeyset::Load(keyset_file_);
   if (!keyset.ok()) return keyset.status();
@@ -308,7 +309,7 @@ void StsServer::Shutdown() {
   for (std::thread& t : queue_threads_) t.join();
   queue_threads_.clear();
   if (sweeper_.joinable()) sweeper_.join();
-  if (keyring_ != nullptr) keyring_->Clear();
+  if (keyring_ != nullptr) erased_at_shutdown_ = keyring_->Clear();
   if (audit_ != nullptr) audit_->Flush();
 }
 

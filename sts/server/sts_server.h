@@ -55,6 +55,8 @@ class StsServer {
   void SweepNow();
 
   keyring::Keyring& keyring() { return *keyring_; }
+  // Keyring records erased (their keys zeroized) by Shutdown().
+  uint64_t erased_at_shutdown() const { return erased_at_shutdown_; }
 
  private:
   explicit StsServer(const Clock* clock) : clock_(clock) {}
@@ -105,6 +107,7 @@ class StsServer {
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mu_
   bool stopped_ = false;   // only touched by Shutdown(), under shutdown_mu_
+  uint64_t erased_at_shutdown_ = 0;  // likewise
   std::mutex shutdown_mu_;
   std::thread sweeper_;
 };

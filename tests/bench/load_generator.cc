@@ -61,6 +61,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/channel.h"
+#include "client/files.h"
 #include "client/crypto/secret_bytes.h"
 #include "client/sts_client.h"
 #include "client/wire/proof.h"

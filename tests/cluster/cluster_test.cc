@@ -201,10 +201,18 @@ TEST_F(ClusterTest, ARoundRobinClientSurvivesAReplicaKilledUnderLoad) {
       }
     });
   }
-  while (ok.load() < 100) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Real time, bounded: the load runs until enough calls have succeeded.
+  auto await_ok = [&](int count) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (ok.load() < count && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return ok.load() >= count;
+  };
+  EXPECT_TRUE(await_ok(100));
   replicas_[1]->Kill();
   const int before = ok.load();
-  while (ok.load() < before + 300) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(await_ok(before + 300));
   stop.store(true);
   for (std::thread& t : load) t.join();
   EXPECT_EQ(failed.load(), 0);

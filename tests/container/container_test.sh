@@ -109,7 +109,9 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 code=$(podman inspect -f '{{.State.ExitCode}}' "$name")
 podman logs "$name" >"$work/container.log" 2>&1
 log "stopped in ${elapsed_ms} ms with exit code $code"
-grep -q "all keys zeroized" "$work/container.log" || { cat "$work/container.log" >&2; exit 1; }
+# The keyring's own counters: every issued context erased, nothing left.
+grep -Eq "stopped; [1-9][0-9]* contexts erased with their keys zeroized; 0 records and 0 key slots left" \
+  "$work/container.log" || { cat "$work/container.log" >&2; exit 1; }
 (( code == 0 )) || exit 1
 (( elapsed_ms < STOP_BOUND_SECONDS * 1000 )) || { log "stop took longer than ${STOP_BOUND_SECONDS} s"; exit 1; }
 log "PASSED"

@@ -1,6 +1,7 @@
 // The real server (StsServer, the code sts_server runs) in this process with
 // a fake clock, reached by real clients over mutual TLS: the refusals that
 // depend on time passing, with no sleeping.
+#include "absl/strings/str_cat.h"
 #include "client/channel.h"
 #include "client/crypto/bytes.h"
 #include "client/sts_client.h"
@@ -8,6 +9,7 @@
 #include "client/wire/uris.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "sts/cookie/master_keyset.h"
 #include "sts/server/sts_server.h"
 #include "tests/harness/runfiles.h"
 #include "tests/harness/sts_process.h"
@@ -119,6 +121,50 @@ TEST_F(ClockTest, ExpiryFreesTheQuota) {
   server_->SweepNow();
   EXPECT_TRUE(client_->Issue({}).ok());
   EXPECT_EQ(server_->keyring().stats().live, 1u);
+}
+
+TEST_F(ClockTest, ShutdownErasesEveryRecordAndLeavesNoKeyInTheKeyring) {
+  Start("");
+  const RequestSecurityTokenResponse token = Issue();
+  Issue();
+  // A renewal leaves a superseded key rolling over, in its own pool slot.
+  ASSERT_TRUE(client_->Renew(token.requested_security_token(), Key(token)).ok());
+  ASSERT_GT(server_->keyring().stats().key_slots, 2u);
+  client_.reset();
+  server_->Shutdown();
+  const keyring::Keyring::Stats left = server_->keyring().stats();
+  EXPECT_EQ(server_->erased_at_shutdown(), 2u);
+  EXPECT_EQ(left.records, 0u);
+  EXPECT_EQ(left.live, 0u);
+  EXPECT_EQ(left.retained, 0u);
+  EXPECT_EQ(left.key_slots, 0u);
+}
+
+TEST_F(ClockTest, TheMasterKeysetIsReloadedOnTheInjectedClock) {
+  const std::string keyset_path = NewTempDir("keyset") + "/keyset.textproto";
+  cookie::MasterKeysetFile keyset;
+  ASSERT_TRUE(cookie::AddRandomKey(&keyset).ok());
+  ASSERT_TRUE(cookie::WriteKeysetFile(keyset_path, keyset).ok());
+  Start(absl::StrCat("stateless { enabled: true keyset_file: \"", keyset_path,
+                     "\" keyset_check_interval: \"5s\" }"));
+  auto sealed_with = [&] {
+    return static_cast<uint8_t>(Issue().requested_security_token().cookie()[4]);
+  };
+  const RequestSecurityTokenResponse before = Issue();
+  EXPECT_EQ(sealed_with(), 1);
+  const uint32_t second = *cookie::AddRandomKey(&keyset);
+  keyset.set_primary_key_id(second);
+  ASSERT_TRUE(cookie::WriteKeysetFile(keyset_path, keyset).ok());
+  // The file changed, but its check interval has not passed on the clock.
+  server_->SweepNow();
+  EXPECT_EQ(sealed_with(), 1);
+  clock_.Advance(absl::Seconds(5));
+  server_->SweepNow();
+  EXPECT_EQ(sealed_with(), second);
+  // Cookies sealed under the first key still open.
+  absl::StatusOr<sts::v1::ValidateResponse> v = client_->Validate(before.requested_security_token());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->status().reason(), "valid");
 }
 
 }  // namespace

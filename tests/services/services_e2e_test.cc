@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/channel.h"
+#include "client/files.h"
 #include "client/context/security_context.h"
 #include "client/context/sts_api.h"
 #include "client/sts_client.h"

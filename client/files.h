@@ -1,0 +1,19 @@
+#ifndef STS_CLIENT_FILES_H_
+#define STS_CLIENT_FILES_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace sts {
+
+// Reads a whole (non-secret) file: PEM certificates, configuration, state.
+// NotFound with the path when it cannot be read; InvalidArgument when it is
+// larger than `max_bytes`, so a wrong path (a device, a huge log) fails fast.
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     size_t max_bytes = 16 * 1024 * 1024);
+
+}  // namespace sts
+
+#endif  // STS_CLIENT_FILES_H_
