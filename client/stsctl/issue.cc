@@ -1,0 +1,17 @@
+// stsctl issue: obtain a new security context token and remember it.
+#include "client/stsctl/command.h"
+#include "client/stsctl/key_request.h"
+
+namespace sts::stsctl {
+
+int RunIssue(const Env& env, context::StsApi& sts) {
+  sts::v1::IssueRequest request;
+  request.set_applies_to(env.args.Get("applies-to"));
+  absl::StatusOr<std::string> entropy = FillKeyRequest(env, &request);
+  if (!entropy.ok()) return Fail(env, entropy.status());
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response = sts.Issue(request);
+  if (!response.ok()) return Fail(env, response.status());
+  return Remember(env, *std::move(response), *entropy);
+}
+
+}  // namespace sts::stsctl
