@@ -68,7 +68,7 @@ struct SecurityContextOptions {
   // but kManual, a use of an expired key first tries one blocking renewal.)
   absl::Duration retry_interval = absl::Seconds(10);
   // How long answers made under a superseded instance still verify (the
-  // STS's rollover window, DESIGN.md section 5), and how many such instances
+  // STS's rollover window, docs/ARCHITECTURE.md section 5), and how many such instances
   // are kept.
   absl::Duration rollover_window = absl::Minutes(5);
   size_t max_previous_instances = 5;

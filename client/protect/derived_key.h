@@ -1,4 +1,4 @@
-// Message keys derived from a security context's key (DESIGN.md section 3,
+// Message keys derived from a security context's key (docs/ARCHITECTURE.md section 2,
 // step 3; docs/PROTECTED_MESSAGE.md section 2).
 //
 // Two derivations:
@@ -49,7 +49,7 @@ inline constexpr absl::string_view kPSha1Derivation =
 inline constexpr absl::string_view kPSha1Derivation2005 =
     "http://schemas.xmlsoap.org/ws/2005/02/sc/dk/p_sha1";
 
-// WS-SC 1.3 defaults for a DerivedKeyToken (DESIGN.md section 4).
+// WS-SC 1.3 defaults for a DerivedKeyToken (docs/ARCHITECTURE.md section 5).
 inline constexpr absl::string_view kDefaultDerivedKeyLabel =
     "WS-SecureConversationWS-SecureConversation";
 inline constexpr uint32_t kDefaultDerivedKeyLength = 32;

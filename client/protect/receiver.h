@@ -55,7 +55,7 @@ class KeyResolver {
 
 struct ReceiverOptions {
   // Accepted distance between a message's created time and the receiver's
-  // clock, either way (DESIGN.md section 5: 5 minutes).
+  // clock, either way (docs/ARCHITECTURE.md section 5: 5 minutes).
   absl::Duration timestamp_window = absl::Minutes(5);
   // Bound on the replay windows kept (one per context identifier).
   size_t max_replay_windows = 65536;

@@ -2,7 +2,7 @@
 #define STS_CLIENT_WIRE_URIS_H_
 
 // The standard URIs of WS-Trust 1.3 and WS-SecureConversation 1.3 that
-// travel in sts.v1 messages (DESIGN.md section 4), and the one URI of ours.
+// travel in sts.v1 messages (docs/ARCHITECTURE.md section 5), and the one URI of ours.
 
 #include "absl/strings/string_view.h"
 

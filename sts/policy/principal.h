@@ -16,7 +16,7 @@ struct PeerIdentity {
   std::string common_name;
 };
 
-// The principal a verified certificate stands for (DESIGN.md section 3): its
+// The principal a verified certificate stands for (docs/ARCHITECTURE.md section 2): its
 // SPIFFE ID (the URI SAN with scheme spiffe://; more than one is ambiguous
 // and refused), else its first DNS SAN, else its subject CN. No verified
 // certificate, or none of these: wst:FailedAuthentication.

@@ -2,7 +2,7 @@
 #define STS_SERVER_ASYNC_UNARY_H_
 
 // Unary RPCs on gRPC's completion-queue (async) API, the API that sets the
-// throughput ceiling on this kind of machine (DESIGN.md section 7: about twice
+// throughput ceiling on this kind of machine (docs/ARCHITECTURE.md section 6: about twice
 // the callback API, more than twice the sync API).
 //
 // Each call is one small object: it is requested from a completion queue,

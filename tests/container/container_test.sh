@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The container image, built and run for real with podman (no Docker engine or
-# registry here; recipe: shared/CONTAINERS.md): build docker/Dockerfile, run
+# registry here; recipe: README.md, "Building the image without a registry"):
+# build docker/Dockerfile, run
 # it with a PKI and a configuration mounted read-only, wait for the gRPC health
 # service to report SERVING, issue and validate a token from the host with
 # stsctl, then SIGTERM it and require a clean exit within a bound. Removes
