@@ -22,10 +22,10 @@ def runfile(path):
     return os.path.join(RUNFILES, path)
 
 
-# The package from //client/python:sts_client (sources and generated stubs).
+# The package from //client/python:sts_client (sources and generated stubs);
+# imported where used, so that the installation test, which has only the
+# sources and installs them, can start a server too.
 sys.path.insert(0, runfile("client/python"))
-
-import sts_client  # noqa: E402
 
 CLIENT = "spiffe://sts.dev/client"
 AUDIENCE = "spiffe://sts.dev/relying-party"
@@ -83,12 +83,14 @@ audit {{ path: "{self.dir}/audit.log" }}
 
     def channel(self, who):
         """A mutual-TLS channel as `who` ("client" or "relying-party"), closed by stop()."""
+        import sts_client
         channel = sts_client.mutual_tls_channel(self.address, ca_file=self.pem("ca"),
                                                 cert_file=self.pem(who), key_file=self.key(who))
         self._channels.append(channel)
         return channel
 
     def client(self, who, **options):
+        import sts_client
         return sts_client.StsClient(self.channel(who), **options)
 
     def peer_flags(self, who):
