@@ -216,6 +216,7 @@ class SecurityContext:
         # process that picks up a stored context after a restart starts above
         # every number it sent before, and a receiver's window accepts it.
         self._sequence = itertools.count(max(1, self._clock.now_ns() // 1000))
+        self._sequence_lock = threading.Lock()
         self._lock = threading.Lock()
         self._current = None
         self._previous = []  # (InstanceKeys, accept_until ns), newest first
@@ -327,8 +328,10 @@ class SecurityContext:
         keys = self._keys_for_sending()
         message = ProtectedMessage()
         message.payload = bytes(payload)
+        with self._sequence_lock:
+            sequence = next(self._sequence)
         fill_header(keys, self._options.derivation, protection, Direction.CLIENT_TO_SERVER,
-                    next(self._sequence), self._clock.now_ns(), message)
+                    sequence, self._clock.now_ns(), message)
         if protection == SEAL:
             seal_in_place(keys, message, associated_data)
         else:

@@ -9,8 +9,9 @@ direction), a sliding window of sequence numbers, as IPsec ESP keeps one
   ReplayGuard is thread-safe. It forgets the windows of contexts idle for more
   than twice the timestamp window, which is safe: a message accepted at time t
   had |created - t| <= window, so a copy arriving after t + 2 * window fails
-  the timestamp check anyway. It never holds more than `max_windows` windows;
-  when full of live ones it refuses new contexts (RESOURCE_EXHAUSTED,
+  the timestamp check anyway. It never holds more than `max_windows` windows
+  in all (the C++ guard bounds each of its 16 shards to a 16th of that); when
+  full of live ones it refuses new contexts (RESOURCE_EXHAUSTED,
   wst:RequestFailed) rather than forget a live one.
 """
 

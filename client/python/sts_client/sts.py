@@ -235,8 +235,7 @@ class StsClient(StsApi):
         """Validate `token` (identifier; cookie for stateless tokens). Keys are
         released only when this client is the audience or the owner."""
         request = sts_pb2.ValidateRequest()
-        request.validate_target.identifier = token.identifier
-        request.validate_target.cookie = token.cookie
+        request.validate_target.CopyFrom(token)
         return Validation.from_response(self._call(self._stub.Validate, request))
 
     @staticmethod
