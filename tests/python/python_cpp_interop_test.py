@@ -330,7 +330,7 @@ class InteropTest(unittest.TestCase):
         digest = proof.request_digest(request)
         # The known answer of client/python/tests/test_proof.py, from C++.
         self.assertEqual(cpp.ask("mac", key.hex(), proof.RENEW_METHOD, identifier, "1",
-                                 1_700_000_000, 5, nonce.hex(), digest.hex()),
+                                 created // 10**9, created % 10**9, nonce.hex(), digest.hex()),
                          ["ok", "b3d1e9bcae6b60344d2cbeaa81015dfd9d5480df666ee4d2cde99ab1ebde7eea"])
         for _ in range(5):
             key, nonce = os.urandom(32), os.urandom(24)
