@@ -11,6 +11,7 @@ packages=(
   libssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
   python3 python3-grpcio python3-protobuf python3-cryptography
+  python3-venv python3-pip python3-setuptools python3-wheel
 )
 if [[ ${1:-} == --container ]]; then
   packages+=(podman runc debootstrap)
