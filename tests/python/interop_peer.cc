@@ -46,6 +46,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/channel.h"
+#include "client/files.h"
 #include "client/context/security_context.h"
 #include "client/context/sts_api.h"
 #include "client/crypto/bytes.h"
