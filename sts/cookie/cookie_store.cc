@@ -21,6 +21,15 @@ absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
 crypto::SecretBytes Secret(const std::string& bytes) { return crypto::SecretBytes::FromString(bytes); }
 
+// Until when replica state about the identifier of `c` must be kept: the
+// forget time of the longest-lived cookie in its lineage.
+absl::Time LineageForgetAfter(const CookieContents& c) {
+  if (c.lineage_forget_after_unix_micros() != 0) {
+    return FromMicros(c.lineage_forget_after_unix_micros());
+  }
+  return std::max(FromMicros(c.expires_unix_micros()), FromMicros(c.key_until_unix_micros()));
+}
+
 // The view of a context, as its cookie and the shared state describe it at
 // `now`. Keys: the cookie's own (until its key_until, or until the end of its
 // rollover window once superseded), then those still rolling over.
@@ -110,6 +119,8 @@ absl::Status CookieStore::Create(const token::TokenId& id, absl::string_view pri
   contents.set_created_unix_micros(Micros(timeline.created));
   contents.set_expires_unix_micros(Micros(timeline.expires));
   contents.set_key_until_unix_micros(Micros(timeline.key_until));
+  contents.set_lineage_forget_after_unix_micros(Micros(timeline.forget_after));
+  contents.set_origin_unix_micros(Micros(timeline.created));
   return Fill(contents, issued);
 }
 
@@ -142,8 +153,11 @@ absl::Status CookieStore::Rotate(const token::TokenId& id,
   }
   const absl::Time old_accept_until =
       std::min(pending_until, FromMicros(old->expires_unix_micros()));
+  // The renewal is remembered as long as the longest-lived cookie of the
+  // identifier, the one renewed from included.
+  const absl::Time lineage_forget_after = std::max(LineageForgetAfter(*old), timeline.forget_after);
   absl::StatusOr<uint32_t> instance =
-      state_->Supersede(id, old->instance(), old_accept_until, timeline.forget_after, now);
+      state_->Supersede(id, old->instance(), old_accept_until, lineage_forget_after, now);
   if (!instance.ok()) return instance.status();
 
   CookieContents next;
@@ -156,6 +170,9 @@ absl::Status CookieStore::Rotate(const token::TokenId& id,
   next.set_created_unix_micros(Micros(timeline.created));
   next.set_expires_unix_micros(Micros(timeline.expires));
   next.set_key_until_unix_micros(Micros(timeline.key_until));
+  next.set_lineage_forget_after_unix_micros(Micros(lineage_forget_after));
+  next.set_origin_unix_micros(old->origin_unix_micros() != 0 ? old->origin_unix_micros()
+                                                               : old->created_unix_micros());
   // The key renewed from rolls over first, then the older ones still inside
   // their windows, up to max_pending_keys.
   if (!expired && old_accept_until > now) {
@@ -177,11 +194,9 @@ absl::Status CookieStore::Cancel(const token::TokenId& id,
   absl::StatusOr<CookieContents> contents = OpenFor(id, target);
   if (!contents.ok()) return contents.status();
   absl::Cleanup wipe = [&contents] { WipeKeys(&*contents); };
-  // Remembered for as long as any cookie of this identifier could be used.
-  const absl::Time keep_until =
-      std::max({forget_after, FromMicros(contents->expires_unix_micros()),
-                FromMicros(contents->key_until_unix_micros())});
-  return state_->Cancel(id, keep_until);
+  // Remembered for as long as any cookie of this identifier could be used
+  // (the replica state also never shortens what a renewal asked it to keep).
+  return state_->Cancel(id, std::max(forget_after, LineageForgetAfter(*contents)));
 }
 
 }  // namespace sts::cookie

@@ -463,6 +463,31 @@ TEST_P(TokenServiceTest, CancelRequiresProofAndOwnership) {
   EXPECT_EQ(Validate(token, kAlice).status().code(), wire::kStatusValid);
 }
 
+// Security review, high 1: a cancellation is remembered for as long as any
+// token ever minted for the identifier could still be used, here the 12-hour
+// original after a 1-hour renewal (in cookie mode the replica state used to
+// be forgotten with the renewed cookie, and the original validated again).
+TEST_P(TokenServiceTest, ACancellationOutlivesTheShortestTokenOfTheContext) {
+  IssueRequest long_lived;
+  long_lived.set_applies_to(kApi);
+  long_lived.mutable_lifetime()->set_seconds(12 * 3600);
+  RequestSecurityTokenResponse original;
+  ASSERT_TRUE(service_->Issue(kAlice, long_lived, &original).ok());
+  RequestSecurityTokenResponse renewed;
+  ASSERT_TRUE(Renew(RenewOf(original, KeyOf(original), clock_.Now()), &renewed).ok());
+  ASSERT_TRUE(Cancel(CancelOf(renewed, KeyOf(renewed), clock_.Now())).ok());
+  // Past the renewed token's life and retention, and past the original's
+  // rollover window, but well inside the original's own lifetime.
+  for (absl::Duration step : {absl::Hours(2), absl::Hours(5), absl::Hours(4) + absl::Minutes(50)}) {
+    clock_.Advance(step);
+    sts_->Sweep();
+    ValidateResponse v = Validate(original, kApi);
+    EXPECT_EQ(v.status().code(), wire::kStatusInvalid) << clock_.Now();
+    EXPECT_EQ(v.keys_size(), 0);
+    EXPECT_NE(v.status().reason(), "valid");
+  }
+}
+
 // --- Validate ----------------------------------------------------------------
 
 TEST_P(TokenServiceTest, ValidateReleasesKeysOnlyToTheAudienceAndTheOwner) {
