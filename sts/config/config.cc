@@ -113,6 +113,12 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
   if (t->max_tokens_total() == 0) t->set_max_tokens_total(1'000'000);
   if (t->max_retained_tokens() == 0) t->set_max_retained_tokens(250'000);
   if (t->replay_cache_entries() == 0) t->set_replay_cache_entries(900'000);
+  if (t->replay_entries_per_principal() == 0) t->set_replay_entries_per_principal(16'384);
+  if (t->proof_rate_per_principal() == 0) t->set_proof_rate_per_principal(20);
+  if (t->proof_burst_per_principal() == 0) t->set_proof_burst_per_principal(100);
+  if (!(t->proof_rate_per_principal() > 0 && t->proof_rate_per_principal() <= 1e6)) {
+    return absl::InvalidArgumentError("tokens.proof_rate_per_principal must be in (0, 1e6]");
+  }
   ServerConfig* s = c->mutable_server();
   if (s->max_request_bytes() == 0) s->set_max_request_bytes(64 * 1024);
   if (s->max_request_bytes() < 1024 || s->max_request_bytes() > 16 * 1024 * 1024) {
@@ -150,6 +156,9 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.sweep_interval = Parsed(t.sweep_interval());
   out.drain_timeout = Parsed(copy.server().drain_timeout());
   out.replay_cache_entries = t.replay_cache_entries();
+  out.replay_entries_per_principal = t.replay_entries_per_principal();
+  out.proof_rate_per_principal = t.proof_rate_per_principal();
+  out.proof_burst_per_principal = t.proof_burst_per_principal();
   out.completion_queues = copy.server().completion_queues();
   if (out.completion_queues == 0) {
     out.completion_queues = std::max(1u, std::thread::hardware_concurrency());

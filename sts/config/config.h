@@ -29,6 +29,9 @@ struct Settings {
   absl::Duration sweep_interval;
   absl::Duration drain_timeout;
   uint32_t replay_cache_entries = 0;
+  uint32_t replay_entries_per_principal = 0;
+  double proof_rate_per_principal = 0;
+  uint32_t proof_burst_per_principal = 0;
   uint32_t completion_queues = 0;
   uint32_t max_request_bytes = 0;
   absl::Duration keyset_check_interval;

@@ -9,6 +9,7 @@
 #include "client/wire/canonical.h"
 #include "client/wire/fault.h"
 #include "client/wire/time.h"
+#include "sts/token/token_id.h"
 
 namespace sts::pop {
 
@@ -28,11 +29,14 @@ replay::ProofFingerprint FingerprintOf(absl::string_view identifier, absl::strin
 
 }  // namespace
 
-absl::Status ProofVerifier::Verify(const wire::ProofSubject& subject,
+absl::Status ProofVerifier::Verify(absl::string_view principal, const wire::ProofSubject& subject,
                                    const sts::v1::ProofOfPossession& proof,
                                    bool has_proof, const wire::Digest& request_digest,
                                    absl::Span<const token::KeyCopy> keys,
                                    absl::Time now) const {
+  if (rate_limiter_ != nullptr) {
+    if (absl::Status s = rate_limiter_->Admit(principal, now); !s.ok()) return s;
+  }
   if (!has_proof) {
     return Refuse(Refusal::kBadProof, "proof of possession of the context key is required");
   }
@@ -74,8 +78,12 @@ absl::Status ProofVerifier::Verify(const wire::ProofSubject& subject,
   if (!wire::ProofMacMatches(keyed, key->key.span(), proof, request_digest)) {
     return Refuse(Refusal::kBadProof, "proof of possession does not verify");
   }
-  return replay_cache_->CheckAndRemember(FingerprintOf(subject.identifier, proof.nonce()),
-                                         created + clock_skew_, now);
+  // The replay key is the context (in canonical form: "URN:UUID:..." and
+  // "urn:uuid:..." are one context) and the nonce.
+  const std::optional<token::TokenId> id = token::TokenId::Parse(subject.identifier);
+  return replay_cache_->CheckAndRemember(
+      FingerprintOf(id.has_value() ? id->ToUrn() : std::string(subject.identifier), proof.nonce()),
+      principal, created + clock_skew_, now);
 }
 
 }  // namespace sts::pop

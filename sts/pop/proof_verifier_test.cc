@@ -32,7 +32,7 @@ class ProofVerifierTest : public ::testing::Test {
   }
 
   absl::Status Verify(const sts::v1::ProofOfPossession& proof, absl::Time now = kNow) {
-    return verifier_.Verify({wire::kRenewMethod, kId, ""}, proof, true, digest_, keys_, now);
+    return verifier_.Verify("alice", {wire::kRenewMethod, kId, ""}, proof, true, digest_, keys_, now);
   }
 
   replay::InMemoryReplayCache cache_;
@@ -53,7 +53,7 @@ TEST_F(ProofVerifierTest, AcceptsAProofWithARollingOverKeyInsideItsWindow) {
 }
 
 TEST_F(ProofVerifierTest, RefusesAMissingProof) {
-  absl::Status s = verifier_.Verify({wire::kRenewMethod, kId, ""}, {}, false, digest_, keys_, kNow);
+  absl::Status s = verifier_.Verify("alice", {wire::kRenewMethod, kId, ""}, {}, false, digest_, keys_, kNow);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(wire::FaultNameOf(s), "wst:FailedAuthentication");
 }
@@ -103,9 +103,9 @@ TEST_F(ProofVerifierTest, AProofIsBoundToItsRequestMethodAndToken) {
   const sts::v1::ProofOfPossession proof = Make("2", 2);
   wire::Digest other = digest_;
   other[0] ^= 1;
-  EXPECT_FALSE(verifier_.Verify({wire::kRenewMethod, kId, ""}, proof, true, other, keys_, kNow).ok());
-  EXPECT_FALSE(verifier_.Verify({wire::kCancelMethod, kId, ""}, proof, true, digest_, keys_, kNow).ok());
-  EXPECT_FALSE(verifier_.Verify({wire::kRenewMethod, "urn:uuid:00000000-0000-4000-8000-000000000000", ""},
+  EXPECT_FALSE(verifier_.Verify("alice", {wire::kRenewMethod, kId, ""}, proof, true, other, keys_, kNow).ok());
+  EXPECT_FALSE(verifier_.Verify("alice", {wire::kCancelMethod, kId, ""}, proof, true, digest_, keys_, kNow).ok());
+  EXPECT_FALSE(verifier_.Verify("alice", {wire::kRenewMethod, "urn:uuid:00000000-0000-4000-8000-000000000000", ""},
                                 proof, true, digest_, keys_, kNow).ok());
 }
 

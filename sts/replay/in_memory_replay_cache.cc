@@ -1,13 +1,31 @@
 #include "sts/replay/in_memory_replay_cache.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "client/crypto/digest.h"
+#include "client/crypto/random.h"
 #include "client/wire/fault.h"
 
 namespace sts::replay {
+namespace {
 
 using wire::Refuse;
 using wire::Refusal;
+
+uint64_t RandomKey() {
+  uint64_t key = 0;
+  absl::StatusOr<std::string> bytes = crypto::RandomBytes(sizeof(key));
+  // Without a CSPRNG the process cannot mint keys either; a fixed key only
+  // weakens shard spreading, never replay detection.
+  if (bytes.ok()) std::memcpy(&key, bytes->data(), sizeof(key));
+  return key;
+}
+
+}  // namespace
 
 size_t InMemoryReplayCache::FingerprintHash::operator()(const ProofFingerprint& f) const {
   // Fingerprints are SHA-256 output: any 8 of their bytes are already uniform.
@@ -16,14 +34,44 @@ size_t InMemoryReplayCache::FingerprintHash::operator()(const ProofFingerprint& 
   return h;
 }
 
-InMemoryReplayCache::InMemoryReplayCache(size_t max_entries)
-    : max_per_shard_((max_entries + kShards - 1) / kShards) {}
+InMemoryReplayCache::InMemoryReplayCache(const Limits& limits)
+    : limits_(limits),
+      max_per_shard_((std::max<size_t>(limits.max_entries, 1) + kShards - 1) / kShards),
+      shard_key_(RandomKey()),
+      principal_key_(RandomKey()) {}
 
-size_t InMemoryReplayCache::PurgeShard(Shard& shard, int64_t now_us) {
+uint64_t InMemoryReplayCache::ShardIndex(const ProofFingerprint& fingerprint) const {
+  // A client chooses its nonces, so it could aim plain fingerprint bytes at
+  // one shard; under a secret key it cannot.
+  std::array<uint8_t, sizeof(uint64_t) + sizeof(ProofFingerprint)> input;
+  std::memcpy(input.data(), &shard_key_, sizeof(shard_key_));
+  std::memcpy(input.data() + sizeof(shard_key_), fingerprint.data(), fingerprint.size());
+  const auto digest = crypto::Sha256(absl::MakeConstSpan(input));
+  uint64_t out;
+  std::memcpy(&out, digest.data(), sizeof(out));
+  return out % kShards;
+}
+
+uint64_t InMemoryReplayCache::PrincipalKey(absl::string_view principal) const {
+  // Principals come from certificates the CA issued, not from the request;
+  // a collision would only merge two principals' budgets.
+  return absl::HashOf(principal_key_, principal);
+}
+
+void InMemoryReplayCache::Release(uint64_t principal) {
+  Counts& counts = counts_[principal % kShards];
+  std::lock_guard<std::mutex> lock(counts.mu);
+  auto it = counts.live.find(principal);
+  if (it == counts.live.end()) return;
+  if (--it->second == 0) counts.live.erase(it);
+}
+
+size_t InMemoryReplayCache::PurgeShard(Shard& shard, int64_t now_ns) {
   size_t purged = 0;
   for (auto it = shard.entries.begin(); it != shard.entries.end();) {
     auto current = it++;
-    if (current->second <= now_us) {
+    if (current->second.forget_at_ns <= now_ns) {
+      Release(current->second.principal);
       shard.entries.erase(current);
       ++purged;
     }
@@ -31,24 +79,57 @@ size_t InMemoryReplayCache::PurgeShard(Shard& shard, int64_t now_us) {
   return purged;
 }
 
+bool InMemoryReplayCache::Reserve(uint64_t principal) {
+  Counts& counts = counts_[principal % kShards];
+  std::lock_guard<std::mutex> lock(counts.mu);
+  size_t& live = counts.live[principal];
+  if (live >= limits_.max_entries_per_principal) {
+    if (live == 0) counts.live.erase(principal);
+    return false;
+  }
+  ++live;
+  return true;
+}
+
 absl::Status InMemoryReplayCache::CheckAndRemember(const ProofFingerprint& fingerprint,
-                                                   absl::Time forget_at,
-                                                   absl::Time now) {
-  const int64_t now_us = absl::ToUnixMicros(now);
-  Shard& shard = shards_[fingerprint[0] % kShards];
-  std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.entries.find(fingerprint);
-  if (it != shard.entries.end()) {
-    if (it->second > now_us) {
+                                                   absl::string_view principal,
+                                                   absl::Time forget_at, absl::Time now) {
+  const int64_t now_ns = absl::ToUnixNanos(now);
+  const uint64_t who = PrincipalKey(principal);
+  Shard& shard = shards_[ShardIndex(fingerprint)];
+  const auto replayed = [&] {
+    auto it = shard.entries.find(fingerprint);
+    if (it == shard.entries.end()) return false;
+    if (it->second.forget_at_ns > now_ns) return true;
+    Release(it->second.principal);
+    shard.entries.erase(it);
+    return false;
+  };
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (replayed()) {
       return Refuse(Refusal::kBadProof, "replayed proof of possession (nonce already used)");
     }
-    shard.entries.erase(it);
   }
-  if (shard.entries.size() >= max_per_shard_ && PurgeShard(shard, now_us) == 0) {
+  // The principal's share, taken with no shard lock held: a principal at its
+  // share first has its expired entries purged (the sweeper also does, every
+  // sweep interval).
+  if (!Reserve(who) && (Purge(now) == 0 || !Reserve(who))) {
+    return Refuse(Refusal::kQuotaExceeded,
+                  absl::StrCat("this principal already has ", limits_.max_entries_per_principal,
+                               " proofs inside the time window; retry once older ones leave it"));
+  }
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (replayed()) {  // the same proof, accepted meanwhile on another thread
+    Release(who);
+    return Refuse(Refusal::kBadProof, "replayed proof of possession (nonce already used)");
+  }
+  if (shard.entries.size() >= max_per_shard_ && PurgeShard(shard, now_ns) == 0) {
+    Release(who);
     return Refuse(Refusal::kQuotaExceeded,
                   "replay cache full; retry once older proofs leave the time window");
   }
-  shard.entries.emplace(fingerprint, absl::ToUnixMicros(forget_at));
+  shard.entries.emplace(fingerprint, Entry{absl::ToUnixNanos(forget_at), who});
   return absl::OkStatus();
 }
 
@@ -56,7 +137,7 @@ size_t InMemoryReplayCache::Purge(absl::Time now) {
   size_t purged = 0;
   for (Shard& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard.mu);
-    purged += PurgeShard(shard, absl::ToUnixMicros(now));
+    purged += PurgeShard(shard, absl::ToUnixNanos(now));
   }
   return purged;
 }

@@ -15,16 +15,23 @@ std::string Hex(const uint8_t* data, size_t size) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(data), size));
 }
 
-std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+// Milliseconds since the epoch, rounded up: Redis keeps entries no shorter
+// than asked.
+std::string CeilMs(absl::Time t) {
+  int64_t ms = absl::ToUnixMillis(t);  // rounds towards negative infinity
+  if (absl::FromUnixMillis(ms) < t) ++ms;
+  return absl::StrCat(ms);
+}
 
 }  // namespace
 
-absl::Status RedisReplayCache::CheckAndRemember(const replay::ProofFingerprint& fingerprint,
+absl::Status RedisReplayCache::CheckAndRemember(const ProofFingerprint& fingerprint,
+                                                absl::string_view principal,
                                                 absl::Time forget_at, absl::Time now) {
   if (forget_at <= now) forget_at = now + absl::Milliseconds(1);
   absl::StatusOr<RedisReply> reply =
       redis_->Run({"SET", absl::StrCat(prefix_, "pop:", Hex(fingerprint.data(), fingerprint.size())),
-                   "1", "PXAT", Ms(forget_at), "NX"});
+                   "1", "PXAT", CeilMs(forget_at), "NX"});
   if (!reply.ok()) return reply.status();
   if (reply->type == RedisReply::Type::kNil) {
     return Refuse(Refusal::kBadProof, "replayed proof of possession (nonce already used)");

@@ -28,19 +28,19 @@ class RedisReplayCacheTest : public ::testing::Test {
 TEST_F(RedisReplayCacheTest, ReplayCacheAcceptsOnce) {
   ProofFingerprint f{};
   f[0] = 7;
-  EXPECT_TRUE(replay_->CheckAndRemember(f, now_ + absl::Minutes(5), now_).ok());
-  absl::Status replay = replay_->CheckAndRemember(f, now_ + absl::Minutes(5), now_);
+  EXPECT_TRUE(replay_->CheckAndRemember(f, "alice", now_ + absl::Minutes(5), now_).ok());
+  absl::Status replay = replay_->CheckAndRemember(f, "alice", now_ + absl::Minutes(5), now_);
   EXPECT_EQ(replay.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(wire::FaultNameOf(replay), "wst:FailedAuthentication");
   f[0] = 8;
-  EXPECT_TRUE(replay_->CheckAndRemember(f, now_ + absl::Minutes(5), now_).ok());
+  EXPECT_TRUE(replay_->CheckAndRemember(f, "alice", now_ + absl::Minutes(5), now_).ok());
 }
 
 TEST_F(RedisReplayCacheTest, AnOutageIsUnavailableNeverAnAcceptance) {
   ProofFingerprint f{};
   f[0] = 9;
   redis_->Stop();
-  absl::Status down = replay_->CheckAndRemember(f, now_ + absl::Minutes(5), now_);
+  absl::Status down = replay_->CheckAndRemember(f, "alice", now_ + absl::Minutes(5), now_);
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(wire::FaultNameOf(down), "wst:RequestFailed");
 }

@@ -106,7 +106,12 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   policy_ = std::make_unique<policy::Policy>(*std::move(policy));
   keyring_ = std::make_unique<keyring::Keyring>(settings_.keyring);
   if (absl::Status s = InitStore(config); !s.ok()) return s;
-  proofs_ = std::make_unique<pop::ProofVerifier>(settings_.clock_skew, replay_cache_.get());
+  pop::PrincipalRateLimiter::Limits rate;
+  rate.per_second = settings_.proof_rate_per_principal;
+  rate.burst = settings_.proof_burst_per_principal;
+  proof_rate_limiter_ = std::make_unique<pop::PrincipalRateLimiter>(rate);
+  proofs_ = std::make_unique<pop::ProofVerifier>(settings_.clock_skew, replay_cache_.get(),
+                                                 proof_rate_limiter_.get());
   tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), store_.get(),
                                                   proofs_.get(), clock_);
 
@@ -165,7 +170,8 @@ absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
     replay_cache_ =
         std::make_unique<replay::RedisReplayCache>(redis_.get(), config.redis().key_prefix());
   } else {
-    auto local = std::make_unique<replay::InMemoryReplayCache>(settings_.replay_cache_entries);
+    auto local = std::make_unique<replay::InMemoryReplayCache>(replay::InMemoryReplayCache::Limits{
+        settings_.replay_cache_entries, settings_.replay_entries_per_principal});
     local_replay_cache_ = local.get();
     replay_cache_ = std::move(local);
   }

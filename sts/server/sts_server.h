@@ -88,6 +88,7 @@ class StsServer {
   absl::Time next_keyset_check_;
   std::unique_ptr<token::ContextStore> store_;
   std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<pop::PrincipalRateLimiter> proof_rate_limiter_;
   std::unique_ptr<pop::ProofVerifier> proofs_;
   std::unique_ptr<token::TokenService> tokens_;
 

@@ -309,7 +309,10 @@ absl::Status TokenService::Renew(absl::string_view principal,
   if (absl::Status s = CheckRenewable(&*view, now); !s.ok()) return s;
   absl::StatusOr<uint32_t> key_bits = ResolveKeyBits(request.key_size(), view->key_bits);
   if (!key_bits.ok()) return key_bits.status();
-  if (absl::Status s = proofs_->Verify({wire::kRenewMethod, id->ToUrn(), ""}, request.proof(),
+  if (absl::Status s = proofs_->Verify(principal,
+                                       // The MAC covers the identifier exactly as sent.
+                                       {wire::kRenewMethod, request.renew_target().identifier(), ""},
+                                       request.proof(),
                                        request.has_proof(), wire::RequestDigest(request),
                                        view->keys, now);
       !s.ok()) {
@@ -356,7 +359,9 @@ absl::Status TokenService::Cancel(absl::string_view principal,
     return absl::OkStatus();
   }
   if (view->state != TokenState::kLive) return RefuseNotLive(view->state);
-  if (absl::Status s = proofs_->Verify({wire::kCancelMethod, id->ToUrn(), ""}, request.proof(),
+  if (absl::Status s = proofs_->Verify(principal,
+                                       {wire::kCancelMethod, request.cancel_target().identifier(), ""},
+                                       request.proof(),
                                        request.has_proof(), wire::RequestDigest(request),
                                        view->keys, now);
       !s.ok()) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/kdf.h"
 #include "client/wire/computed_key.h"
@@ -54,6 +55,8 @@ class TokenServiceTest : public ::testing::TestWithParam<testing::StoreKind> {
     options.tokens = options_;
     options.limits = limits_;
     options.policy = policy;
+    options.replay_entries = replay_entries_;
+    options.replay_entries_per_principal = replay_entries_per_principal_;
     absl::StatusOr<std::unique_ptr<testing::InProcessSts>> sts =
         testing::InProcessSts::Create(&clock_, options);
     ASSERT_TRUE(sts.ok()) << sts.status();
@@ -136,6 +139,8 @@ class TokenServiceTest : public ::testing::TestWithParam<testing::StoreKind> {
   FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   TokenOptions options_;
   keyring::Keyring::Limits limits_;
+  size_t replay_entries_ = 900'000;
+  size_t replay_entries_per_principal_ = 16'384;
   std::unique_ptr<testing::InProcessSts> sts_;
   const TokenService* service_ = nullptr;
 };
@@ -368,6 +373,51 @@ TEST_P(TokenServiceTest, RenewRefusesMissingWrongStaleAndReplayedProofs) {
   ASSERT_TRUE(Renew(once).ok());
   absl::Status replay = Renew(once);
   EXPECT_EQ(replay.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(replay.message().find("replay"), std::string::npos) << replay;
+}
+
+// Security review, high 2: one principal renewing as fast as it can, with a
+// fresh nonce each time, fills at most its own share of the replay cache
+// and meets its own rate limit; another principal's Renew still succeeds.
+TEST_P(TokenServiceTest, OnePrincipalGrindingNoncesCannotRefuseAnothersRenew) {
+  replay_entries_ = 64;
+  replay_entries_per_principal_ = 8;
+  Rebuild();
+  RequestSecurityTokenResponse mine = MustIssue(kBob);
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    // Each Renew of the newest token, proved afresh: every proof is valid.
+    RequestSecurityTokenResponse renewed;
+    absl::Status s = Renew(RenewOf(mine, KeyOf(mine), clock_.Now()), &renewed, kBob);
+    if (s.ok()) mine = renewed;
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+      EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  const RequestSecurityTokenResponse alice = MustIssue(kAlice);
+  EXPECT_TRUE(Renew(RenewOf(alice, KeyOf(alice), clock_.Now())).ok());
+  EXPECT_TRUE(Cancel(CancelOf(alice, KeyOf(alice), clock_.Now())).ok());
+}
+
+// Security review, low 11: the proof's MAC covers the identifier exactly as
+// the request sends it (docs/PROOF_OF_POSSESSION.md section 3), in whatever
+// case; and a case variant is the same context for the replay cache.
+TEST_P(TokenServiceTest, TheProofCoversTheIdentifierAsSent) {
+  const RequestSecurityTokenResponse token = MustIssue();
+  RequestSecurityTokenResponse upper = token;
+  upper.mutable_requested_security_token()->set_identifier(
+      absl::AsciiStrToUpper(token.requested_security_token().identifier()));
+  const RenewRequest request = RenewOf(upper, KeyOf(token), clock_.Now());
+  ASSERT_TRUE(Renew(request).ok());
+  // The same proof with the canonical spelling no longer matches its MAC...
+  RenewRequest lower = request;
+  lower.mutable_renew_target()->set_identifier(token.requested_security_token().identifier());
+  EXPECT_EQ(wire::FaultNameOf(Renew(lower)), "wst:FailedAuthentication");
+  // ...and sent again as it was, it is a replay.
+  absl::Status replay = Renew(request);
   EXPECT_NE(replay.message().find("replay"), std::string::npos) << replay;
 }
 

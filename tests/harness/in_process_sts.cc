@@ -32,6 +32,7 @@ struct InProcessSts::Parts {
   std::unique_ptr<cookie::CookieSealer> sealer;
   std::unique_ptr<token::ContextStore> store;
   std::unique_ptr<replay::InMemoryReplayCache> replay;
+  std::unique_ptr<pop::PrincipalRateLimiter> proof_rate;
   std::unique_ptr<pop::ProofVerifier> proofs;
 };
 
@@ -72,8 +73,11 @@ absl::StatusOr<std::unique_ptr<InProcessSts>> InProcessSts::Create(const Clock* 
     p.store = std::make_unique<cookie::CookieStore>(cookie_options, p.sealer.get(),
                                                     p.replica_state.get());
   }
-  p.replay = std::make_unique<replay::InMemoryReplayCache>();
-  p.proofs = std::make_unique<pop::ProofVerifier>(sts->options_.clock_skew, p.replay.get());
+  p.replay = std::make_unique<replay::InMemoryReplayCache>(replay::InMemoryReplayCache::Limits{
+      sts->options_.replay_entries, sts->options_.replay_entries_per_principal});
+  p.proof_rate = std::make_unique<pop::PrincipalRateLimiter>(sts->options_.proof_rate);
+  p.proofs = std::make_unique<pop::ProofVerifier>(sts->options_.clock_skew, p.replay.get(),
+                                                  p.proof_rate.get());
   sts->service_ = std::make_unique<token::TokenService>(
       sts->options_.tokens, p.policy.get(), p.store.get(), p.proofs.get(), clock);
   return sts;

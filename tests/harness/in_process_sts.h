@@ -27,6 +27,7 @@
 #include "client/context/sts_api.h"
 #include "sts/config/sts_config.pb.h"
 #include "sts/keyring/keyring.h"
+#include "sts/pop/rate_limiter.h"
 #include "sts/token/token_service.h"
 
 namespace sts::testing {
@@ -47,6 +48,9 @@ struct InProcessStsOptions {
   token::TokenOptions tokens;
   keyring::Keyring::Limits limits;
   absl::Duration clock_skew = absl::Minutes(5);
+  size_t replay_entries = 900'000;
+  size_t replay_entries_per_principal = 16'384;
+  pop::PrincipalRateLimiter::Limits proof_rate;
   // Unset: kInProcessClient (and anything under spiffe://test.example/) may
   // obtain contexts for any audience; kInProcessAudience validates with keys
   // released as the audience; kInProcessBystander validates, status only.
