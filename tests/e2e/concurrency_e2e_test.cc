@@ -35,6 +35,9 @@ TEST(ConcurrencyTest, MixedLifecycleFromManyThreads) {
   config.mutable_tls()->set_key_file(pki->Key("server"));
   config.mutable_audit()->set_path(NewTempDir("audit") + "/audit.log");
   config.mutable_tokens()->set_max_tokens_per_principal(10'000);
+  // One principal hammers Renew and Cancel from many threads on purpose.
+  config.mutable_tokens()->set_proof_rate_per_principal(1e6);
+  config.mutable_tokens()->set_proof_burst_per_principal(1'000'000);
   config.mutable_tokens()->set_sweep_interval("10ms");  // the sweeper races too
   absl::StatusOr<std::unique_ptr<server::StsServer>> server = server::StsServer::Start(config);
   ASSERT_TRUE(server.ok()) << server.status();
