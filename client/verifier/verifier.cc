@@ -97,6 +97,36 @@ class Verifier::Cache final : public protect::KeyResolver {
     return Lookup(*entry, token.instance(), now);
   }
 
+  // The current instance's keys of token's context (client/soap messages may
+  // name no instance): the cached entry while fresh, else a Validate.
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> ResolveCurrent(
+      const sts::v1::SecurityContextToken& token, absl::Time now) {
+    std::unique_lock<std::mutex> lock(mu_);
+    bool fetched = false;
+    for (;;) {
+      Entry* entry = Find(token.identifier());
+      if (entry != nullptr && entry->loading) {
+        loaded_.wait(lock);
+        continue;
+      }
+      if (entry != nullptr) {
+        const bool fresh = !entry->refusal.ok() ? now < entry->refusal_until
+                                                : now - entry->fetched_at < options_.revalidate_after;
+        if (fresh || fetched) {
+          Touch(*entry);
+          if (!entry->refusal.ok()) return entry->refusal;
+          if (entry->keys.empty()) {
+            return Refuse(Refusal::kUnknownKeyInstance, "the context has no current key");
+          }
+          if (!fetched) ++stats_.hits;
+          return Lookup(*entry, entry->keys.front().keys->instance(), now);
+        }
+      }
+      Fetch(lock, token, now);
+      fetched = true;
+    }
+  }
+
   // The instance to answer under, and the next answer sequence number.
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> ForAnswer(
       const sts::v1::SecurityContextToken& token, absl::Time now, uint64_t* sequence) {
@@ -358,6 +388,13 @@ absl::StatusOr<ProtectedMessage> Verifier::Seal(const sts::v1::SecurityContextTo
                                                 absl::string_view plaintext,
                                                 absl::string_view associated_data) {
   return Answer(token, plaintext, associated_data, true);
+}
+
+absl::StatusOr<std::shared_ptr<const InstanceKeys>> Verifier::ResolveKeys(
+    const sts::v1::SecurityContextToken& token) {
+  const Clock* clock = options_.clock == nullptr ? Clock::Real() : options_.clock;
+  if (token.instance().empty()) return cache_->ResolveCurrent(token, clock->Now());
+  return cache_->Resolve(token, clock->Now());
 }
 
 void Verifier::Forget(absl::string_view identifier) { cache_->Forget(identifier); }
