@@ -102,7 +102,7 @@ absl::StatusOr<std::string> Encrypt(absl::string_view envelope,
                                     const context::SecurityContext& context,
                                     const EncryptOptions& options) {
   absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> keys =
-      SendingKeys(context, Clock::Real());
+      SendingKeys(context, options.clock == nullptr ? Clock::Real() : options.clock);
   if (!keys.ok()) return keys.status();
   return Encrypt(envelope, **keys, options);
 }

@@ -84,6 +84,7 @@ struct EncryptOptions {
   BodyCipher cipher = BodyCipher::kAes256Cbc;
   SctReference sct_reference = SctReference::kEmbedded;
   std::optional<uint64_t> generation;
+  const Clock* clock = Clock::Real();  // only to refuse an expired context
   ParseLimits limits;
 };
 
