@@ -78,7 +78,13 @@ absl::StatusOr<Document> ParseHardened(absl::string_view text, const ParseLimits
   xmlDoc* doc = xmlCtxtReadMemory(parser, text.data(), static_cast<int>(text.size()), nullptr,
                                   nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   std::string error;
-  if (doc == nullptr) {
+  if (doc != nullptr && !parser->nsWellFormed) {
+    // libxml2 keeps elements whose prefix is undeclared, namespace-less; such
+    // a document is not namespace-well-formed and means nothing here.
+    xmlFreeDoc(doc);
+    doc = nullptr;
+    error = "an element or attribute uses an undeclared namespace prefix";
+  } else if (doc == nullptr) {
     xmlErrorPtr last = xmlCtxtGetLastError(parser);
     if (last != nullptr && last->message != nullptr) {
       error = std::string(absl::StripAsciiWhitespace(last->message));
