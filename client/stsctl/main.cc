@@ -20,6 +20,7 @@
 #include "client/protect/message.h"
 #include "client/protect/receiver.h"
 #include "client/stsctl/args.h"
+#include "client/stsctl/soap_command.h"
 #include "client/stsctl/state.h"
 #include "client/sts_client.h"
 #include "client/verifier/verifier.h"
@@ -50,6 +51,7 @@ Commands:
              exit 0 only when it verifies (1 when refused)
   open       check and decrypt a sealed sts.v1.ProtectedMessage
              (docs/PROTECTED_MESSAGE.md specifies the format)
+  soap       sign, verify, encrypt or decrypt a SOAP envelope (see below)
 
 Connection flags (all commands):
   --addr HOST:PORT        the STS (default 127.0.0.1:8443)
@@ -103,6 +105,7 @@ Health flags:
   --help                  this text
 )";
 
+
 const std::set<std::string> kValueFlags = {
     "addr", "ca",       "cert",     "key",        "server-name",
     "timeout", "state", "applies-to", "lifetime", "key-size",
@@ -110,6 +113,11 @@ const std::set<std::string> kValueFlags = {
     "in", "out", "ad", "direction", "derivation", "generation", "label", "window"};
 const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
                                             "base64", "resolve"};
+
+std::set<std::string> WithSoap(std::set<std::string> flags, const std::set<std::string>& soap) {
+  flags.insert(soap.begin(), soap.end());
+  return flags;
+}
 
 int Fail(const absl::Status& status) {
   std::string fault = wire::FaultNameOf(status);
@@ -159,6 +167,11 @@ class Cli {
 
   int Run() {
     if (args_.command == "health") return Health();
+    if (args_.command == "soap") {
+      absl::StatusOr<absl::Duration> timeout = DurationFlag(args_, "timeout", "10s");
+      if (!timeout.ok()) return Fail(timeout.status());
+      return RunSoapCommand(args_, Options(), *timeout);
+    }
     // With the remembered SCT, messages need no connection to the STS.
     if (args_.command == "sign") return Protect(false);
     if (args_.command == "seal") return Protect(true);
@@ -218,13 +231,14 @@ class Cli {
   }
 
   // Stores the response with the key resolved, then prints it.
-  int Remember(sts::v1::RequestSecurityTokenResponse response, const std::string& entropy) {
+  int Remember(sts::v1::RequestSecurityTokenResponse response, const std::string& entropy,
+               bool print = true) {
     absl::StatusOr<crypto::SecretBytes> key = KeyFromResponse(response, crypto::AsBytes(entropy));
     if (!key.ok()) return Fail(key.status());
     response.mutable_requested_proof_token()->mutable_binary_secret()->set_value(
         reinterpret_cast<const char*>(key->data()), key->size());
     if (absl::Status s = SaveContext(StatePath(), response); !s.ok()) return Fail(s);
-    PrintContext(response, args_.Has("show-key"));
+    if (print) PrintContext(response, args_.Has("show-key"));
     return 0;
   }
 
@@ -235,7 +249,8 @@ class Cli {
     if (!entropy.ok()) return Fail(entropy.status());
     absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response = client_->Issue(request);
     if (!response.ok()) return Fail(response.status());
-    return Remember(*std::move(response), *entropy);
+    if (args_.Has("xml")) std::cout << IssueResponseXmlText(*response, args_.Has("show-key"));
+    return Remember(*std::move(response), *entropy, !args_.Has("xml"));
   }
 
   int Renew() {
@@ -504,13 +519,16 @@ class Cli {
 
 int main(int argc, char** argv) {
   using namespace sts::stsctl;
-  absl::StatusOr<Args> args = ParseArgs(argc, argv, kValueFlags, kSwitchFlags);
+  absl::StatusOr<Args> args = ParseArgs(argc, argv, WithSoap(kValueFlags, kSoapValueFlags),
+                                        WithSoap(kSwitchFlags, kSoapSwitchFlags));
   if (!args.ok()) {
     std::fprintf(stderr, "stsctl: %s\n", std::string(args.status().message()).c_str());
     return 2;
   }
   if (args->Has("help") || args->command.empty() || args->command == "help") {
-    std::fputs(kUsage, args->command.empty() && !args->Has("help") ? stderr : stdout);
+    std::FILE* out = args->command.empty() && !args->Has("help") ? stderr : stdout;
+    std::fputs(kUsage, out);
+    std::fputs(kSoapUsage, out);
     return args->command.empty() && !args->Has("help") ? 2 : 0;
   }
   return Cli(*std::move(args)).Run();
