@@ -67,10 +67,14 @@ absl::StatusOr<TokenReference> SecurityContextTokenBuilder::Build(OutgoingMessag
 
 absl::Status DerivedKeyTokenBuilder::Build(OutgoingMessage& m, const TokenReference& source,
                                            xmlNode* before) {
-  absl::StatusOr<std::string> nonce = crypto::RandomBytes(protect::kDefaultDerivedKeyNonceSize);
-  if (!nonce.ok()) return nonce.status();
+  // The nonce is public (it travels in the DerivedKeyToken), fresh per message.
   protect::DerivedKeyParams params;
-  params.nonce = *std::move(nonce);
+  params.nonce.assign(protect::kDefaultDerivedKeyNonceSize, '\0');
+  if (absl::Status s = crypto::RandomPublicFill(absl::MakeSpan(
+          reinterpret_cast<uint8_t*>(params.nonce.data()), params.nonce.size()));
+      !s.ok()) {
+    return s;
+  }
   params.length = length_;
   params.generation = generation_;
   absl::StatusOr<crypto::SecretBytes> key = protect::DerivePSha1Key(keys_.context_key(), params);

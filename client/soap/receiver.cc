@@ -584,7 +584,7 @@ absl::StatusOr<Received> Receiver::Process(absl::string_view envelope, bool requ
   for (xmlNode* child = e->body->children; child != nullptr; child = child->next) {
     out.body += SerializeNode(doc->get(), child);
   }
-  out.envelope = Serialize(doc->get());
+  if (require_encryption || options_.keep_envelope) out.envelope = Serialize(doc->get());
   out.results = std::move(results);
   out.context = p.context();
   return out;

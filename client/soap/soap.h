@@ -115,13 +115,16 @@ struct ReceiverOptions {
   size_t max_references = 8;
   size_t max_header_elements = 32;
   size_t replay_cache_entries = 100'000;
+  // Whether Verify also returns the whole envelope (Decrypt always does).
+  bool keep_envelope = false;
 };
 
 struct Received {
   // The Body's content, serialised: exactly the nodes that were verified
   // and/or decrypted. Use this, not a re-parse of `envelope`.
   std::string body;
-  // The whole envelope after decryption, security header kept.
+  // The whole envelope after decryption, security header kept (Decrypt;
+  // Verify only with ReceiverOptions.keep_envelope).
   std::string envelope;
   SecurityResults results;
   // The context that keyed the message (principal and audience as the

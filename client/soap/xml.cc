@@ -5,6 +5,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/ascii.h"
@@ -143,9 +144,35 @@ std::string Serialize(xmlDoc* doc) {
   return out;
 }
 
+namespace {
+
+// Whether every namespace `node`'s subtree uses is declared inside it, so
+// that its text stands alone as it is.
+bool DeclaresItsNamespaces(const xmlNode* root) {
+  std::vector<const xmlNs*> declared;
+  bool self_contained = true;
+  Walk(root, [&](const xmlNode* n, size_t) {
+    if (n->type != XML_ELEMENT_NODE) return;
+    for (const xmlNs* d = n->nsDef; d != nullptr; d = d->next) declared.push_back(d);
+  });
+  Walk(root, [&](const xmlNode* n, size_t) {
+    if (n->type != XML_ELEMENT_NODE || !self_contained) return;
+    auto local = [&](const xmlNs* ns) {
+      return ns == nullptr || std::find(declared.begin(), declared.end(), ns) != declared.end();
+    };
+    if (!local(n->ns)) self_contained = false;
+    for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
+      if (!local(a->ns)) self_contained = false;
+    }
+  });
+  return self_contained;
+}
+
+}  // namespace
+
 std::string SerializeNode(xmlDoc* doc, xmlNode* node) {
   xmlBufferPtr buffer = xmlBufferCreate();
-  if (node->type == XML_ELEMENT_NODE) {
+  if (node->type == XML_ELEMENT_NODE && !DeclaresItsNamespaces(node)) {
     // A copy in a document of its own gets the namespace declarations it
     // inherited, so the text stands alone.
     Document tmp(xmlNewDoc(BAD_CAST "1.0"));
@@ -299,9 +326,14 @@ xmlNode* IdIndex::Find(absl::string_view id) const {
 }
 
 absl::StatusOr<std::string> NewId(absl::string_view prefix) {
-  absl::StatusOr<std::string> random = crypto::RandomBytes(8);
-  if (!random.ok()) return random.status();
-  return absl::StrCat(prefix, "-", absl::BytesToHexString(*random));
+  // A public value: the buffered generator is enough.
+  std::string random(8, '\0');
+  if (absl::Status s = crypto::RandomPublicFill(absl::MakeSpan(
+          reinterpret_cast<uint8_t*>(random.data()), random.size()));
+      !s.ok()) {
+    return s;
+  }
+  return absl::StrCat(prefix, "-", absl::BytesToHexString(random));
 }
 
 }  // namespace sts::soap
