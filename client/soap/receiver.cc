@@ -93,11 +93,18 @@ class Processing {
     if (HasNonBlankText(security_)) {
       return Refuse(SoapFault::kInvalidSecurity, "the security header has text content");
     }
+    // The Timestamp first, wherever it is (WSS4J puts it last): a stale
+    // message is refused before any key is looked up, and a signature may
+    // reference it from anywhere in the header.
+    for (xmlNode* child : children) {
+      if (!IsElement(child, kWsuNamespace, "Timestamp")) continue;
+      if (absl::Status s = OnTimestamp(child); !s.ok()) return s;
+      results_.processed.push_back("Timestamp");
+    }
     for (xmlNode* child : children) {
       absl::Status s;
       if (IsElement(child, kWsuNamespace, "Timestamp")) {
-        s = OnTimestamp(child);
-        results_.processed.push_back("Timestamp");
+        continue;
       } else if (IsSecurityContextToken(child)) {
         s = OnSecurityContextToken(child);
         results_.processed.push_back("SecurityContextToken");
@@ -167,10 +174,7 @@ class Processing {
   absl::Status OnSecurityContextToken(xmlNode* node) {
     absl::StatusOr<sts::v1::SecurityContextToken> token = ReadSecurityContextToken(node);
     if (!token.ok()) return token.status();
-    if (token->wsu_id().empty()) {
-      return Refuse(SoapFault::kInvalidSecurityToken,
-                    "an embedded SecurityContextToken needs a wsu:Id to be referenced");
-    }
+    // Without a wsu:Id it can only be referenced by its Identifier.
     scts_[node] = *std::move(token);
     return absl::OkStatus();
   }
