@@ -11,6 +11,8 @@ packages=(
   libssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
   python3 python3-grpcio python3-protobuf python3-cryptography
+  xmlsec1 libxml2-utils xmltooling-schemas openjdk-17-jdk-headless
+  libwss4j-java libxml-security-java libcommons-logging-java libslf4j-java
 )
 if [[ ${1:-} == --container ]]; then
   packages+=(podman runc debootstrap)
