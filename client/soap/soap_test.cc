@@ -70,6 +70,29 @@ TEST_F(SoapTest, Soap12AndBasic256AndReferenceByIdentifierAndGeneration) {
   EXPECT_EQ(r->results.signatures[0].signature_method, "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
 }
 
+TEST_F(SoapTest, AReferenceWithoutInstanceNamesTheCurrentInstance) {
+  // As WSS4J and WCF reference an SCT: by Identifier alone.
+  SignOptions o = Sign();
+  o.sct_reference = SctReference::kByIdentifier;
+  std::string s = *soap::Sign(Envelope11(), *client_, o);
+  s = testing::ReplaceFirst(s, " wsc:Instance=\"1\"", "");
+  Receiver rp = RelyingParty();
+  absl::StatusOr<Received> r = rp.Verify(s);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->results.signatures[0].key.source.instance(), "1");
+  Receiver holder = Holder();
+  EXPECT_TRUE(holder.Verify(s).ok());
+  // After a renewal the current instance is 2: the old message's key no longer
+  // matches the current one at the holder.
+  ASSERT_TRUE(client_->RenewNow().ok());
+  Receiver holder2 = Holder();
+  EXPECT_EQ(wire::FaultNameOf(holder2.Verify(s).status()), "wsse:FailedCheck");
+  // Naming instance 1 explicitly still resolves it inside the rollover window.
+  Receiver holder3 = Holder();
+  EXPECT_TRUE(holder3.Verify(testing::ReplaceFirst(
+      s, "<wsse:Reference URI=\"urn:uuid", "<wsse:Reference wsc:Instance=\"1\" URI=\"urn:uuid")).ok());
+}
+
 TEST_F(SoapTest, TheHolderVerifiesTheRelyingPartysSignedAnswer) {
   Receiver rp = RelyingParty();
   absl::StatusOr<Received> request = rp.Verify(Signed(Envelope11()));
