@@ -105,7 +105,6 @@ Health flags:
   --help                  this text
 )";
 
-
 const std::set<std::string> kValueFlags = {
     "addr", "ca",       "cert",     "key",        "server-name",
     "timeout", "state", "applies-to", "lifetime", "key-size",

@@ -25,7 +25,8 @@ namespace sts::stsctl {
 const std::set<std::string> kSoapValueFlags = {"suite", "reference", "cipher"};
 const std::set<std::string> kSoapSwitchFlags = {"xml"};
 
-const char kSoapUsage[] = R"(SOAP (WS-Security with WS-SecureConversation derived keys; client/soap):
+const char kSoapUsage[] = R"(
+SOAP (WS-Security with WS-SecureConversation derived keys; client/soap):
   stsctl soap sign      add a wsse:Security header (Timestamp, SCT, DerivedKeyToken,
                         XML Signature over Body and Timestamp) to a SOAP envelope
   stsctl soap encrypt   encrypt the envelope's Body content (XML Encryption)
