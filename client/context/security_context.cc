@@ -200,6 +200,17 @@ sts::v1::SecurityContextToken SecurityContext::token() const {
   return token;
 }
 
+absl::StatusOr<std::shared_ptr<const InstanceKeys>> SecurityContext::ResolveKeys(
+    const sts::v1::SecurityContextToken& token) const {
+  sts::v1::SecurityContextToken named = token;
+  if (named.instance().empty()) {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!dead_.ok()) return dead_;
+    if (current_ != nullptr) named.set_instance(current_->instance());
+  }
+  return own_keys_->Resolve(named, options_.clock->Now());
+}
+
 absl::Time SecurityContext::expires() const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   return expires_;

@@ -149,6 +149,16 @@ class SecurityContext {
   // done; for tests of the background mode. True if they are.
   bool AwaitRenewals(uint64_t count, absl::Duration timeout) const;
 
+  // The keys of `token` (this context's identifier; an instance that is
+  // current, or superseded and inside its rollover window; an empty instance
+  // names the current one), as Verify resolves them for answers. For message
+  // formats other than sts.v1.ProtectedMessage (client/soap). Refusals:
+  // wsc:BadContextToken for another context, wsc:RenewNeeded once expired,
+  // wsc:UnknownDerivationSource for an instance not held, and
+  // wst:InvalidSecurityToken once cancelled.
+  absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> ResolveKeys(
+      const sts::v1::SecurityContextToken& token) const;
+
   // The current instance's keys: for code that builds its own messages
   // (client/protect/message.h) or proofs. Null once cancelled.
   std::shared_ptr<const protect::InstanceKeys> current_keys() const;

@@ -1,6 +1,7 @@
 // stsctl issue: obtain a new security context token and remember it.
 #include "client/stsctl/command.h"
 #include "client/stsctl/key_request.h"
+#include "client/stsctl/soap_command.h"
 
 namespace sts::stsctl {
 
@@ -11,7 +12,11 @@ int RunIssue(const Env& env, context::StsApi& sts) {
   if (!entropy.ok()) return Fail(env, entropy.status());
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response = sts.Issue(request);
   if (!response.ok()) return Fail(env, response.status());
-  return Remember(env, *std::move(response), *entropy);
+  if (!env.args.Has("xml")) return Remember(env, *std::move(response), *entropy);
+  // The WS-Trust XML form instead of the summary (the key only with
+  // --show-key); the context is remembered all the same.
+  env.out << IssueResponseXmlText(*response, env.args.Has("show-key"));
+  return Remember(env, *std::move(response), *entropy, /*print=*/false);
 }
 
 }  // namespace sts::stsctl

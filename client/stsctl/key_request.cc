@@ -57,7 +57,7 @@ template absl::StatusOr<std::string> FillKeyRequest(const Env&, sts::v1::IssueRe
 template absl::StatusOr<std::string> FillKeyRequest(const Env&, sts::v1::RenewRequest*);
 
 int Remember(const Env& env, sts::v1::RequestSecurityTokenResponse response,
-             const std::string& entropy) {
+             const std::string& entropy, bool print) {
   absl::StatusOr<crypto::SecretBytes> key = KeyFromResponse(response, crypto::AsBytes(entropy));
   if (!key.ok()) return Fail(env, key.status());
   // Stored as a binary secret, which replaces the computed-key marker.
@@ -65,7 +65,7 @@ int Remember(const Env& env, sts::v1::RequestSecurityTokenResponse response,
   response.mutable_requested_proof_token()->mutable_binary_secret()->set_value(
       reinterpret_cast<const char*>(key->data()), key->size());
   if (absl::Status s = SaveContext(StatePath(env.args), response); !s.ok()) return Fail(env, s);
-  PrintContext(env, response, computed_key_algorithm);
+  if (print) PrintContext(env, response, computed_key_algorithm);
   return 0;
 }
 

@@ -20,9 +20,10 @@ template <class Request>
 absl::StatusOr<std::string> FillKeyRequest(const Env& env, Request* request);
 
 // Resolves the key of `response` (the binary secret, or the key computed from
-// `entropy`), stores the context in the state file and prints it.
+// `entropy`), stores the context in the state file and, if `print`, prints
+// it.
 int Remember(const Env& env, sts::v1::RequestSecurityTokenResponse response,
-             const std::string& entropy);
+             const std::string& entropy, bool print = true);
 
 }  // namespace sts::stsctl
 

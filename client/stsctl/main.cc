@@ -13,6 +13,7 @@
 #include "client/stsctl/args.h"
 #include "client/stsctl/command.h"
 #include "client/stsctl/flags.h"
+#include "client/stsctl/soap_command.h"
 
 namespace sts::stsctl {
 namespace {
@@ -35,6 +36,7 @@ Commands:
              exit 0 only when it verifies (1 when refused)
   open       check and decrypt a sealed sts.v1.ProtectedMessage
              (docs/PROTECTED_MESSAGE.md specifies the format)
+  soap       sign, verify, encrypt or decrypt a SOAP envelope (see below)
 
 Connection flags (all commands):
   --addr HOST:PORT        the STS (default 127.0.0.1:8443)
@@ -60,6 +62,8 @@ Token flags:
   --identifier URN        validate: the SCT to validate, instead of the
                           remembered one
   --show-key              also print key bytes (hex); they are secret
+  --xml                   issue: print the response as a WS-Trust 1.3
+                          RequestSecurityTokenResponseCollection
 
 Message flags (sign, seal, verify, open; --state names the SCT):
   --in FILE               read from FILE (default: standard input)
@@ -96,6 +100,11 @@ const std::set<std::string> kValueFlags = {
 const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
                                             "base64", "resolve"};
 
+std::set<std::string> With(std::set<std::string> flags, const std::set<std::string>& more) {
+  flags.insert(more.begin(), more.end());
+  return flags;
+}
+
 // The commands that talk to the STS get an StsApi over a mutual-TLS channel.
 int WithSts(const Env& env, int (*command)(const Env&, context::StsApi&)) {
   absl::StatusOr<absl::Duration> timeout = DurationFlag(env.args, "timeout", "10s");
@@ -115,6 +124,11 @@ int Run(const Env& env) {
   if (command == "cancel") return WithSts(env, RunCancel);
   if (command == "validate") return WithSts(env, RunValidate);
   if (command == "health") return RunHealth(env);
+  if (command == "soap") {
+    absl::StatusOr<absl::Duration> timeout = DurationFlag(env.args, "timeout", "10s");
+    if (!timeout.ok()) return Fail(env, timeout.status());
+    return RunSoapCommand(env.args, ChannelFlags(env.args), *timeout);
+  }
   if (command == "sign" || command == "seal") return RunProtect(env, command == "seal");
   if (command == "verify" || command == "open") {
     const bool open = command == "open";
@@ -131,13 +145,16 @@ int Run(const Env& env) {
 
 int main(int argc, char** argv) {
   using namespace sts::stsctl;
-  absl::StatusOr<Args> args = ParseArgs(argc, argv, kValueFlags, kSwitchFlags);
+  absl::StatusOr<Args> args = ParseArgs(argc, argv, With(kValueFlags, kSoapValueFlags),
+                                        With(kSwitchFlags, kSoapSwitchFlags));
   if (!args.ok()) {
     std::fprintf(stderr, "stsctl: %s\n", std::string(args.status().message()).c_str());
     return 2;
   }
   if (args->Has("help") || args->command.empty() || args->command == "help") {
-    std::fputs(kUsage, args->command.empty() && !args->Has("help") ? stderr : stdout);
+    std::FILE* out = args->command.empty() && !args->Has("help") ? stderr : stdout;
+    std::fputs(kUsage, out);
+    std::fputs(kSoapUsage, out);
     return args->command.empty() && !args->Has("help") ? 2 : 0;
   }
   const Env env{*args, std::cin, std::cout, std::cerr, sts::Clock::Real()};

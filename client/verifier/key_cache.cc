@@ -110,6 +110,34 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> KeyCache::Refresh(
   return Lookup(*entry, token.instance(), now);
 }
 
+absl::StatusOr<std::shared_ptr<const InstanceKeys>> KeyCache::ResolveCurrent(
+    const sts::v1::SecurityContextToken& token, absl::Time now) {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool fetched = false;
+  for (;;) {
+    Entry* entry = Find(token.identifier());
+    if (entry != nullptr && entry->loading) {
+      loaded_.wait(lock);
+      continue;
+    }
+    if (entry != nullptr) {
+      const bool fresh = !entry->refusal.ok() ? now < entry->refusal_until
+                                              : now - entry->fetched_at < options_.revalidate_after;
+      if (fresh || fetched) {
+        Touch(*entry);
+        if (!entry->refusal.ok()) return entry->refusal;
+        if (entry->keys.empty()) {
+          return Refuse(Refusal::kUnknownKeyInstance, "the context has no current key");
+        }
+        if (!fetched) ++stats_.hits;
+        return Lookup(*entry, entry->keys.front().keys->instance(), now);
+      }
+    }
+    Fetch(lock, token, now);
+    fetched = true;
+  }
+}
+
 absl::StatusOr<std::shared_ptr<const InstanceKeys>> KeyCache::ForAnswer(
     const sts::v1::SecurityContextToken& token, absl::Time now, uint64_t* sequence) {
   std::lock_guard<std::mutex> lock(mu_);

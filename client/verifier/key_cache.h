@@ -42,6 +42,11 @@ class KeyCache final : public protect::KeyResolver {
   absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> Refresh(
       const sts::v1::SecurityContextToken& token, absl::Time now) override;
 
+  // The current instance's keys of token's context (client/soap messages may
+  // name no instance): the cached entry while fresh, else a Validate.
+  absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> ResolveCurrent(
+      const sts::v1::SecurityContextToken& token, absl::Time now);
+
   // The instance to answer under (the one a verified request used), and the
   // next answer sequence number of its context.
   absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> ForAnswer(

@@ -72,6 +72,13 @@ absl::StatusOr<ProtectedMessage> Verifier::Seal(const sts::v1::SecurityContextTo
   return Answer(token, plaintext, associated_data, true);
 }
 
+absl::StatusOr<std::shared_ptr<const InstanceKeys>> Verifier::ResolveKeys(
+    const sts::v1::SecurityContextToken& token) {
+  const Clock* clock = options_.clock == nullptr ? Clock::Real() : options_.clock;
+  if (token.instance().empty()) return cache_->ResolveCurrent(token, clock->Now());
+  return cache_->Resolve(token, clock->Now());
+}
+
 void Verifier::Forget(absl::string_view identifier) { cache_->Forget(identifier); }
 
 VerifierStats Verifier::stats() const { return cache_->stats(); }

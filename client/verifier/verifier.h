@@ -71,6 +71,14 @@ class Verifier {
                                                  absl::string_view plaintext,
                                                  absl::string_view associated_data);
 
+  // The keys a message under `token` is checked with, resolved as Verify
+  // resolves them (the cache, else Validate as the audience); an empty
+  // token.instance names the context's current instance. For message formats
+  // other than sts.v1.ProtectedMessage (client/soap), which check their own
+  // time windows and replays; refusals as Verify's.
+  absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> ResolveKeys(
+      const sts::v1::SecurityContextToken& token);
+
   // Drops what is cached about a context.
   void Forget(absl::string_view identifier);
   VerifierStats stats() const;

@@ -69,6 +69,17 @@ absl::Status Refuse(Refusal kind, absl::string_view reason) {
   return status;
 }
 
+absl::Status RefuseWithFault(absl::StatusCode code, absl::string_view fault_name,
+                             absl::string_view namespace_uri, absl::string_view reason) {
+  absl::Status status(code, absl::StrCat(fault_name, ": ", reason));
+  sts::v1::Fault fault;
+  fault.set_name(std::string(fault_name));
+  fault.set_namespace_uri(std::string(namespace_uri));
+  fault.set_reason(std::string(reason));
+  Attach(fault, &status);
+  return status;
+}
+
 std::optional<sts::v1::Fault> FaultOf(const absl::Status& status) {
   const auto payload = status.GetPayload(kFaultTypeUrl);
   if (!payload.has_value()) return std::nullopt;

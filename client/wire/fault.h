@@ -38,6 +38,13 @@ enum class Refusal {
   kInternal,              // INTERNAL            wst:RequestFailed
 };
 
+// A status carrying a fault from a table other than the one below (e.g.
+// client/soap's WS-Security faults): `code`, the message "<fault>: <reason>",
+// and the fault attached exactly as Refuse attaches it, so FaultOf and
+// FaultNameOf read it too.
+absl::Status RefuseWithFault(absl::StatusCode code, absl::string_view fault_name,
+                             absl::string_view namespace_uri, absl::string_view reason);
+
 // The status for a refusal: its table code, the message "<fault>: <reason>",
 // and the fault attached as a payload.
 absl::Status Refuse(Refusal kind, absl::string_view reason);

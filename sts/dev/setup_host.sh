@@ -12,6 +12,8 @@ packages=(
   libhiredis-dev redis-server
   python3 python3-grpcio python3-protobuf python3-cryptography
   python3-venv python3-pip python3-setuptools python3-wheel
+  xmlsec1 libxml2-utils xmltooling-schemas openjdk-17-jdk-headless
+  libwss4j-java libxml-security-java libcommons-logging-java libslf4j-java
 )
 if [[ ${1:-} == --container ]]; then
   packages+=(podman runc debootstrap)
