@@ -24,6 +24,7 @@
 #include "client/sts_client.h"
 #include "client/verifier/verifier.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "client/wire/uris.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"

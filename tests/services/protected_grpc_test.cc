@@ -16,6 +16,7 @@
 #include "client/protect/message.h"
 #include "client/verifier/verifier.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "example/v1/inventory.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
