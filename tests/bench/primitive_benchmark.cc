@@ -1,5 +1,5 @@
 // The crypto module (client/crypto) beside the backend alone
-// (client/crypto:benchmark_baselines), and the per-message asymmetric
+// (client/crypto/testing:benchmark_baselines), and the per-message asymmetric
 // signatures that security context keys replace.
 //
 // Names are what tests/bench/report.py looks up:
@@ -15,9 +15,9 @@
 #include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
 #include "client/crypto/aead.h"
-#include "client/crypto/benchmark_baselines.h"
 #include "client/crypto/hmac.h"
 #include "client/crypto/kdf.h"
+#include "client/crypto/testing/benchmark_baselines.h"
 
 namespace sts::bench {
 namespace {

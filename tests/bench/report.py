@@ -474,7 +474,7 @@ def write_markdown(report, path, plot_name, notes_text):
     add("Google Benchmark, each beside its baseline in the same binary "
         f"(`//tests/bench:micro_benchmark`), median of {run.get('micro_repetitions', 1)} "
         "repetition(s). *Raw* is OpenSSL called directly with one reused context "
-        "(`//client/crypto:benchmark_baselines`); a ratio is our throughput over the raw one.")
+        "(`//client/crypto/testing:benchmark_baselines`); a ratio is our throughput over the raw one.")
     add("")
     add("### Message protection against the raw primitive")
     add("")

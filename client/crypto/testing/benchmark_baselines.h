@@ -1,7 +1,7 @@
 // What the project's own primitives are measured against: the crypto
 // backend called directly, with no wrapper, and per-message asymmetric
-// signatures, the alternative that security context keys replace (DESIGN.md
-// section 7). For benchmarks only (testonly); never for protecting data.
+// signatures, the alternative that security context keys replace. For
+// benchmarks only (testonly); never for protecting data.
 //
 // Contract:
 //  - Each object owns one backend context and reuses it for every operation
@@ -11,8 +11,8 @@
 //    a benchmark that silently measured a failing call would be worse.
 //  - Raw* keys are the caller's bytes, copied into the backend context and
 //    wiped with it. Asymmetric keys are generated fresh and never leave.
-#ifndef STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
-#define STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
+#ifndef STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_
+#define STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -92,4 +92,4 @@ class AsymmetricSigner {
 
 }  // namespace sts::crypto::baseline
 
-#endif  // STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
+#endif  // STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_

@@ -13,8 +13,8 @@
 
 #include <memory>
 
-#include "client/crypto/benchmark_baselines.h"
 #include "client/crypto/fatal.h"
+#include "client/crypto/testing/benchmark_baselines.h"
 
 namespace sts::crypto::baseline {
 namespace {
