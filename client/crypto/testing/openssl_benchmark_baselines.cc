@@ -1,15 +1,16 @@
-// OpenSSL 3 behind benchmark_baselines.h. Unlike the module proper, these
-// baselines may use OpenSSL-only interfaces (EVP_KDF, EVP_PKEY_Q_keygen):
-// they exist to show what the backend alone costs, not to be ported.
+// The baselines both backends run the same way, on the API they share:
+// HMAC_CTX, and EVP_DigestSign/EVP_DigestVerify over keys from EVP_PKEY_keygen.
+// (openssl3_ and boringssl_benchmark_baselines.cc hold the rest.) OpenSSL 3
+// marks HMAC_CTX deprecated but keeps it; it is the raw MAC both share.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
 
 #include <memory>
 
@@ -25,27 +26,26 @@ void Check(int result, const char* what) {
   if (result != 1) FatalBackendError(what);
 }
 
-struct KdfCtxDeleter {
-  void operator()(EVP_KDF_CTX* ctx) const { EVP_KDF_CTX_free(ctx); }
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
-using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter>;
 
-// One context per thread and algorithm, fetched once: the derivation itself
-// is what is measured, not the provider look-up.
-EVP_KDF_CTX* KdfContext(const char* name) {
-  thread_local KdfCtxPtr tls1_prf, hkdf;
-  KdfCtxPtr& slot = name[0] == 'T' ? tls1_prf : hkdf;
-  if (slot == nullptr) {
-    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
-    if (kdf == nullptr) FatalBackendError("EVP_KDF_fetch");
-    slot.reset(EVP_KDF_CTX_new(kdf));
-    EVP_KDF_free(kdf);
-    if (slot == nullptr) FatalBackendError("EVP_KDF_CTX_new");
+EVP_PKEY* GenerateKey(AsymmetricSigner::Algorithm algorithm) {
+  const bool rsa = algorithm == AsymmetricSigner::Algorithm::kRsa2048;
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
+      EVP_PKEY_CTX_new_id(rsa ? EVP_PKEY_RSA : EVP_PKEY_EC, nullptr));
+  if (ctx == nullptr) FatalBackendError("EVP_PKEY_CTX_new_id");
+  Check(EVP_PKEY_keygen_init(ctx.get()), "EVP_PKEY_keygen_init");
+  if (rsa) {
+    Check(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048), "EVP_PKEY_CTX_set_rsa_keygen_bits");
+  } else {
+    Check(EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1),
+          "EVP_PKEY_CTX_set_ec_paramgen_curve_nid");
   }
-  return slot.get();
+  EVP_PKEY* key = nullptr;
+  Check(EVP_PKEY_keygen(ctx.get(), &key), "EVP_PKEY_keygen");
+  return key;
 }
-
-void* Mutable(const void* p) { return const_cast<void*>(p); }
 
 }  // namespace
 
@@ -78,109 +78,6 @@ bool RawHmacSha256::Verify(absl::Span<const uint8_t> data, absl::Span<const uint
   return tag.size() == sizeof(mac) && CRYPTO_memcmp(mac, tag.data(), sizeof(mac)) == 0;
 }
 
-struct RawAes256Gcm::State {
-  EVP_CIPHER_CTX* seal = nullptr;
-  EVP_CIPHER_CTX* open = nullptr;
-  ~State() {
-    EVP_CIPHER_CTX_free(seal);
-    EVP_CIPHER_CTX_free(open);
-  }
-};
-
-RawAes256Gcm::RawAes256Gcm(absl::Span<const uint8_t> key) : state_(new State) {
-  if (key.size() != 32) FatalBackendError("AES-256-GCM key size");
-  state_->seal = EVP_CIPHER_CTX_new();
-  state_->open = EVP_CIPHER_CTX_new();
-  if (state_->seal == nullptr || state_->open == nullptr) FatalBackendError("EVP_CIPHER_CTX_new");
-  Check(EVP_EncryptInit_ex(state_->seal, EVP_aes_256_gcm(), nullptr, key.data(), nullptr),
-        "EVP_EncryptInit_ex");
-  Check(EVP_DecryptInit_ex(state_->open, EVP_aes_256_gcm(), nullptr, key.data(), nullptr),
-        "EVP_DecryptInit_ex");
-}
-RawAes256Gcm::~RawAes256Gcm() = default;
-
-void RawAes256Gcm::Seal(absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> plaintext,
-                        absl::Span<const uint8_t> aad, absl::Span<uint8_t> out) {
-  if (nonce.size() != 12 || out.size() != plaintext.size() + 16) FatalBackendError("GCM sizes");
-  EVP_CIPHER_CTX* ctx = state_->seal;
-  // Key unchanged (null): only the nonce is set, the key schedule is reused.
-  Check(EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()), "EVP_EncryptInit_ex");
-  int n = 0;
-  if (!aad.empty()) {
-    Check(EVP_EncryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())),
-          "EVP_EncryptUpdate(aad)");
-  }
-  Check(EVP_EncryptUpdate(ctx, out.data(), &n, plaintext.data(),
-                          static_cast<int>(plaintext.size())),
-        "EVP_EncryptUpdate");
-  Check(EVP_EncryptFinal_ex(ctx, out.data() + n, &n), "EVP_EncryptFinal_ex");
-  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + plaintext.size()),
-        "EVP_CTRL_GCM_GET_TAG");
-}
-
-bool RawAes256Gcm::Open(absl::Span<const uint8_t> nonce,
-                        absl::Span<const uint8_t> ciphertext_and_tag,
-                        absl::Span<const uint8_t> aad, absl::Span<uint8_t> out) {
-  if (nonce.size() != 12 || ciphertext_and_tag.size() < 16 ||
-      out.size() != ciphertext_and_tag.size() - 16) {
-    FatalBackendError("GCM sizes");
-  }
-  const size_t length = ciphertext_and_tag.size() - 16;
-  EVP_CIPHER_CTX* ctx = state_->open;
-  Check(EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()), "EVP_DecryptInit_ex");
-  int n = 0;
-  if (!aad.empty()) {
-    Check(EVP_DecryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())),
-          "EVP_DecryptUpdate(aad)");
-  }
-  Check(EVP_DecryptUpdate(ctx, out.data(), &n, ciphertext_and_tag.data(),
-                          static_cast<int>(length)),
-        "EVP_DecryptUpdate");
-  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
-                            Mutable(ciphertext_and_tag.data() + length)),
-        "EVP_CTRL_GCM_SET_TAG");
-  if (EVP_DecryptFinal_ex(ctx, out.data() + n, &n) != 1) {
-    ERR_clear_error();
-    OPENSSL_cleanse(out.data(), out.size());
-    return false;
-  }
-  return true;
-}
-
-void RawPSha1(absl::Span<const uint8_t> secret, absl::Span<const uint8_t> seed,
-              absl::Span<uint8_t> out) {
-  // TLS 1.0's PRF splits the secret between MD5 and SHA-1 only for the
-  // "MD5-SHA1" digest; with "SHA1" it is P_SHA1(secret, seed) itself.
-  char digest[] = "SHA1";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, Mutable(secret.data()),
-                                        secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, Mutable(seed.data()), seed.size()),
-      OSSL_PARAM_construct_end(),
-  };
-  // TLS1-PRF appends every SEED it is given to the seed it already holds, so
-  // a reused context must be reset or the seed grows call after call.
-  EVP_KDF_CTX* ctx = KdfContext("TLS1-PRF");
-  EVP_KDF_CTX_reset(ctx);
-  Check(EVP_KDF_derive(ctx, out.data(), out.size(), params),
-        "EVP_KDF_derive(TLS1-PRF)");
-}
-
-void RawHkdfSha256(absl::Span<const uint8_t> ikm, absl::Span<const uint8_t> salt,
-                   absl::string_view info, absl::Span<uint8_t> out) {
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, Mutable(ikm.data()), ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, Mutable(salt.data()), salt.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, Mutable(info.data()), info.size()),
-      OSSL_PARAM_construct_end(),
-  };
-  Check(EVP_KDF_derive(KdfContext("HKDF"), out.data(), out.size(), params),
-        "EVP_KDF_derive(HKDF)");
-}
-
 struct AsymmetricSigner::State {
   EVP_PKEY* key = nullptr;
   EVP_MD_CTX* sign_template = nullptr;  // DigestSign initialised once
@@ -195,10 +92,7 @@ struct AsymmetricSigner::State {
 };
 
 AsymmetricSigner::AsymmetricSigner(Algorithm algorithm) : state_(new State) {
-  state_->key = algorithm == Algorithm::kRsa2048
-                    ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
-                    : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  if (state_->key == nullptr) FatalBackendError("EVP_PKEY_Q_keygen");
+  state_->key = GenerateKey(algorithm);
   state_->sign_template = EVP_MD_CTX_new();
   state_->verify_template = EVP_MD_CTX_new();
   state_->work = EVP_MD_CTX_new();
@@ -217,7 +111,7 @@ AsymmetricSigner::~AsymmetricSigner() = default;
 std::string AsymmetricSigner::Sign(absl::Span<const uint8_t> message) {
   // Copying the initialised context skips the per-message provider set-up,
   // so the alternative is measured at its fastest.
-  size_t length = static_cast<size_t>(EVP_PKEY_get_size(state_->key));  // the maximum
+  size_t length = static_cast<size_t>(EVP_PKEY_size(state_->key));  // the maximum
   std::string signature(length, '\0');
   Check(EVP_MD_CTX_copy_ex(state_->work, state_->sign_template), "EVP_MD_CTX_copy_ex");
   Check(EVP_DigestSign(state_->work, reinterpret_cast<unsigned char*>(signature.data()), &length,
