@@ -3,7 +3,7 @@
 // signatures that security context keys replace.
 //
 // Names are what tests/bench/report.py looks up:
-//   BM_Raw_*      OpenSSL called directly, one reused context (the ceiling)
+//   BM_Raw_*      the backend called directly, one reused context (the ceiling)
 //   BM_Module_*   the project's crypto module on the same input
 //   BM_Rsa2048_*, BM_EcdsaP256_*   per-message signatures over SHA-256
 // Message sizes 64 B, 1 KiB, 16 KiB; raw primitives take no associated data
