@@ -4,7 +4,7 @@
 
 #include "client/crypto/bytes.h"
 #include "client/wire/computed_key.h"
-#include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "client/wire/proof.h"
 #include "grpcpp/client_context.h"
 

@@ -1,46 +1,90 @@
 """C++ code for .proto files from Debian's protoc and grpc_cpp_plugin.
 
-Bazel 4 cannot fetch rules_proto offline, so a genrule runs the system
+Bazel 4 cannot fetch rules_proto offline, so genrules run the system
 compilers. Protos import each other relative to the package they live in
 (e.g. "sts/v1/token.proto" inside //proto), so C++ includes the generated
 headers the same way: #include "sts/v1/sts.grpc.pb.h".
+
+Every path given to protoc is the one Bazel provides ($(execpaths), $(RULEDIR)
+and the package's workspace root), so the rules work the same in this
+repository and when it is an external repository of another workspace
+(@sts//proto:sts_cc), where sources live under external/sts/.
 """
+
+def _proto_root():
+    """The calling package's directory as protoc must see it: "proto" here,
+    "external/sts/proto" from another workspace."""
+    pkg = native.package_name()
+    root = Label(native.repository_name() + "//" + pkg + ":BUILD").workspace_root
+    return "/".join([p for p in [root, pkg] if p]) or "."
+
+def _protoc(name, srcs, proto_deps, outs, plugin_flags, message):
+    native.genrule(
+        name = name,
+        srcs = srcs + proto_deps,
+        outs = outs,
+        cmd = " ".join([
+            "/usr/bin/protoc",
+            "-I" + _proto_root(),
+            plugin_flags,
+        ] + ["$(execpath {})".format(s) for s in srcs]),
+        message = message,
+    )
 
 def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibility = None):
     """Generates and compiles C++ (and gRPC) code for `srcs`.
 
+    Two libraries, so that code which only handles the messages never links
+    gRPC (nor, through it, OpenSSL):
+      <name>_messages  the messages alone, on @system//:protobuf only;
+      <name>           the gRPC service stubs, with the messages as a dep.
+    With grpc = False there are no stubs and <name> is the messages library.
+
     Args:
-      name: the cc_library to create.
+      name: the cc_library to create (see above).
       srcs: .proto files of this package, paths relative to the package.
       proto_deps: filegroups of .proto files that `srcs` import (same root).
-      deps: cc_library targets of the generated code of those imports.
+      deps: messages libraries (<dep>_messages, or grpc = False targets) of
+        the generated code of those imports.
       grpc: also generate gRPC service stubs.
-      visibility: of the cc_library.
+      visibility: of both libraries.
     """
-    outs = []
-    for src in srcs:
-        base = src[:-len(".proto")]
-        outs += [base + ".pb.h", base + ".pb.cc"]
-        if grpc:
-            outs += [base + ".grpc.pb.h", base + ".grpc.pb.cc"]
+    bases = [src[:-len(".proto")] for src in srcs]
+    messages = name + "_messages" if grpc else name
+    pb_outs = [b + ext for b in bases for ext in [".pb.h", ".pb.cc"]]
+    _protoc(
+        name = messages + "_gen",
+        srcs = srcs,
+        proto_deps = proto_deps,
+        outs = pb_outs,
+        plugin_flags = "--cpp_out=$(RULEDIR)",
+        message = "protoc " + messages,
+    )
+    native.cc_library(
+        name = messages,
+        srcs = [o for o in pb_outs if o.endswith(".cc")],
+        hdrs = [o for o in pb_outs if o.endswith(".h")],
+        includes = ["."],
+        deps = deps + ["@system//:protobuf"],
+        visibility = visibility,
+    )
+    if not grpc:
+        return
 
-    pkg = native.package_name()
-    grpc_flags = ""
-    if grpc:
-        grpc_flags = "--grpc_out=$(GENDIR)/{pkg} --plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin ".format(pkg = pkg)
-    native.genrule(
-        name = name + "_gen",
-        srcs = srcs + proto_deps,
-        outs = outs,
-        cmd = ("/usr/bin/protoc -I{pkg} -I$(GENDIR)/{pkg} --cpp_out=$(GENDIR)/{pkg} " + grpc_flags +
-               " ".join(["{pkg}/" + s for s in srcs])).format(pkg = pkg or "."),
-        message = "protoc " + name,
+    grpc_outs = [b + ext for b in bases for ext in [".grpc.pb.h", ".grpc.pb.cc"]]
+    _protoc(
+        name = name + "_grpc_gen",
+        srcs = srcs,
+        proto_deps = proto_deps,
+        outs = grpc_outs,
+        plugin_flags = "--grpc_out=$(RULEDIR) --plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin",
+        message = "protoc " + name + " (gRPC)",
     )
     native.cc_library(
         name = name,
-        srcs = [o for o in outs if o.endswith(".cc")],
-        hdrs = [o for o in outs if o.endswith(".h")],
+        srcs = [o for o in grpc_outs if o.endswith(".cc")],
+        hdrs = [o for o in grpc_outs if o.endswith(".h")],
         includes = ["."],
-        deps = deps + ["@system//:grpc"],
+        deps = [":" + messages, "@system//:grpc"],
         visibility = visibility,
     )

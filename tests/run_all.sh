@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command. On a Debian 12 machine, as root: installs what
-# is missing (apt-get), builds, runs every Bazel test target, then the
+# is missing (apt-get), builds, runs every Bazel test target, then the crypto,
+# wire and protect tests again on BoringSSL (--config=boringssl), then the
 # container test, which cannot run under Bazel (it needs root, podman and
 # Debian's registry). Set STS_SKIP_CONTAINER_TEST=1 to skip it for quick local
 # runs; CI never does. Ends with the line "N passed, N failed" (test targets,
@@ -17,18 +18,29 @@ else
   sts/dev/setup_host.sh || exit 1
 fi
 
-log=$(mktemp)
-bazel test //... 2>&1 | tee "$log"
-bazel_status=${PIPESTATUS[0]}
+passed=0 failed=0
+# Runs one `bazel test` pass and adds its test targets to the totals.
+bazel_test_pass() {
+  local log status pass_passed pass_failed
+  log=$(mktemp)
+  bazel test "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  # One summary line per test target: "//pkg:target   PASSED in 1.2s".
+  pass_passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+  pass_failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)|^//[^ ]+ +FAILED TO BUILD' "$log")
+  rm -f "$log"
+  if ((status != 0 && pass_failed == 0)); then
+    echo "bazel test $* exited with status $status before reporting test results" >&2
+    pass_failed=1
+  fi
+  passed=$((passed + pass_passed))
+  failed=$((failed + pass_failed))
+}
 
-# One summary line per test target: "//pkg:target   PASSED in 1.2s".
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
-failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)|^//[^ ]+ +FAILED TO BUILD' "$log")
-rm -f "$log"
-if ((bazel_status != 0 && failed == 0)); then
-  echo "bazel test exited with status $bazel_status before reporting test results" >&2
-  failed=$((failed + 1))
-fi
+bazel_test_pass //...
+# The crypto module and the layers above it that link no gRPC, on BoringSSL
+# (README.md, "Folder map"); the rest links Debian's gRPC, hence OpenSSL 3.
+bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
 
 if ((container)); then
   echo "tests/container/container_test.sh: building and running the image (several minutes)"

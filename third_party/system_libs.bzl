@@ -6,6 +6,12 @@ kept here. A missing package fails the build at once with the apt-get line that
 fixes it.
 """
 
+# Libraries that link OpenSSL 3's libcrypto (or are it): incompatible with
+# --config=boringssl, so a target that would load both libcrypto is skipped
+# by `bazel test //...` and refused when named, instead of clashing at run
+# time.
+_LINK_OPENSSL = ["grpc", "grpc_reflection", "libcrypto", "xmlsec"]
+
 # target name -> (pkg-config modules, extra linkopts, Debian package)
 _LIBRARIES = {
     "grpc": (["grpc++", "protobuf"], [], "libgrpc++-dev"),
@@ -32,6 +38,28 @@ _LIBRARIES = {
     "benchmark": (["benchmark"], ["-lbenchmark_main"], "libbenchmark-dev"),
     "hiredis": (["hiredis"], [], "libhiredis-dev"),
 }
+
+# Libraries with no pkg-config module, installed under a directory of their
+# own: target -> (include dir, library under /usr/lib/<multiarch>/, Debian
+# package). Android's BoringSSL sits beside OpenSSL 3 under android/: its
+# headers are exposed ahead of /usr/include (whose openssl/ they shadow) and
+# its libcrypto.so.0 is linked by path and found at run time through an rpath,
+# so it can never be mistaken for OpenSSL's libcrypto.so.3. Select it with
+# --config=boringssl (.bazelrc); see client/crypto/README.md. These are
+# optional: when one is not installed, only a build that uses it fails.
+_UNLISTED = {
+    "boringssl": ("/usr/include/android", "android/libcrypto.so.0", "android-libboringssl-dev"),
+}
+
+def _absolute(label):
+    """`label` as the generated repository must spell it: with its
+    repository, "@" alone for the main one (str() would drop it)."""
+    return "@{}//{}:{}".format(label.workspace_name, label.package, label.name)
+
+# In the repository that holds this file (the main one, or @sts when it is
+# another workspace's external repository).
+_BORINGSSL = _absolute(Label("//third_party:boringssl"))
+_INCOMPATIBLE = _absolute(Label("//third_party:incompatible"))
 
 def _pkg_config(ctx, args, package):
     result = ctx.execute(["pkg-config"] + args)
@@ -78,6 +106,45 @@ def _system_libs_impl(ctx):
             build.append("    includes = {},".format(repr(includes)))
         build.append("    defines = {},".format(repr(defines)))
         build.append("    linkopts = {},".format(repr(linkopts)))
+        if name in _LINK_OPENSSL:
+            build.append("    target_compatible_with = select({{{}: [{}], {}: []}}),".format(
+                repr(_BORINGSSL),
+                repr(_INCOMPATIBLE),
+                repr("//conditions:default"),
+            ))
+        build.append(")")
+        build.append("")
+    multiarch = ctx.execute(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"]).stdout.strip()
+    for name, (include_dir, library, package) in _UNLISTED.items():
+        library = "/usr/lib/{}/{}".format(multiarch, library)
+        missing = [p for p in [include_dir, library] if not ctx.path(p).exists]
+        if missing:
+            # Optional: only a build that selects it fails, with the fix.
+            build.append("genrule(")
+            build.append('    name = "{}_missing",'.format(name))
+            build.append('    outs = ["{}_missing.h"],'.format(name))
+            build.append("    cmd = {},".format(repr(
+                "echo '{} is missing. Install it: apt-get install -y {}' >&2; exit 1".format(
+                    " and ".join(missing),
+                    package,
+                ),
+            )))
+            build.append(")")
+            build.append("")
+            build.append('cc_library(name = "{}", hdrs = [":{}_missing"])'.format(name, name))
+            build.append("")
+            continue
+        alias = "include" + include_dir.replace("/", "_")
+        ctx.symlink(include_dir, alias)
+        library_dir = library[:library.rindex("/")]
+        build.append("cc_library(")
+        build.append('    name = "{}",'.format(name))
+        build.append('    hdrs = glob(["{}/**/*.h"]),'.format(alias))
+        build.append("    includes = {},".format(repr([alias])))
+        build.append("    linkopts = {},".format(repr([
+            "-Wl," + library,
+            "-Wl,-rpath," + library_dir,
+        ])))
         build.append(")")
         build.append("")
     ctx.file("WORKSPACE", 'workspace(name = "{}")\n'.format(ctx.name))

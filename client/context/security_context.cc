@@ -63,7 +63,7 @@ class SecurityContext::OwnKeys final : public protect::KeyResolver {
     }
     for (const Previous& p : c.previous_) {
       if (p.keys->instance() != token.instance()) continue;
-      if (now > p.accept_until) break;
+      if (now >= p.accept_until) break;  // "until": exclusive, as the STS
       return p.keys;
     }
     return Refuse(Refusal::kUnknownKeyInstance,
@@ -181,7 +181,7 @@ absl::Status SecurityContext::Install(const sts::v1::RequestSecurityTokenRespons
     while (previous_.size() > options_.max_previous_instances) previous_.pop_back();
   }
   previous_.erase(std::remove_if(previous_.begin(), previous_.end(),
-                                 [now](const Previous& p) { return p.accept_until < now; }),
+                                 [now](const Previous& p) { return p.accept_until <= now; }),
                   previous_.end());
   current_ = *std::move(keys);
   expires_ = expires;

@@ -1,12 +1,12 @@
 // AES-GCM authenticated encryption: 96-bit nonce, 128-bit tag.
 //
 // Contract:
-//  - AesGcmKey holds pre-keyed backend cipher states (one for sealing, one for
-//    opening; key-equivalent, wiped and freed on destruction) and no other
-//    copy of the key; the caller keeps ownership of the bytes given to
-//    Create. Each operation works on its own copy of a state (copies are
-//    pooled per key and reused), so const methods are safe to call
-//    concurrently on one instance.
+//  - AesGcmKey holds pre-keyed backend cipher state (key-equivalent, wiped
+//    and freed on destruction) and no other copy of the key; the caller keeps
+//    ownership of the bytes given to Create. Operations never modify shared
+//    state (OpenSSL 3: each works on its own pooled copy of a pre-keyed
+//    context; BoringSSL: one read-only EVP_AEAD_CTX), so const methods are
+//    safe to call concurrently on one instance.
 //  - Move-only. A moved-from key may only be destroyed or assigned to; using
 //    one returns kFailedPrecondition.
 //  - Nonces must be exactly kNonceSize bytes and must never repeat under one
@@ -91,9 +91,28 @@ class AesGcmKey {
                             absl::Span<uint8_t> out) const;
 
  private:
-  struct State;  // backend contexts, defined in openssl_aead.cc
-  explicit AesGcmKey(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  // The backend's half, in openssl_aead.cc or boringssl_aead.cc (one is
+  // selected in BUILD.bazel). aead.cc has already checked every argument: a
+  // 16- or 32-byte key; a kNonceSize nonce and a kTagSize tag; lengths within
+  // GCM's limit; each output the size of its input, and equal to it or
+  // disjoint from every other buffer. The callers wipe outputs on failure.
+  struct State;  // the backend's pre-keyed contexts
+  struct StateDeleter {
+    void operator()(State* state) const;
+  };
+  using StatePtr = std::unique_ptr<State, StateDeleter>;
+  static absl::StatusOr<StatePtr> NewState(absl::Span<const uint8_t> key);
+  // kInternal on a backend failure.
+  absl::Status SealChecked(absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> plaintext,
+                           absl::Span<const uint8_t> aad, absl::Span<uint8_t> ciphertext,
+                           absl::Span<uint8_t> tag) const;
+  // kDataLoss when the tag does not authenticate, kInternal otherwise.
+  absl::Status OpenChecked(absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> ciphertext,
+                           absl::Span<const uint8_t> tag, absl::Span<const uint8_t> aad,
+                           absl::Span<uint8_t> out) const;
+
+  explicit AesGcmKey(StatePtr state);
+  StatePtr state_;
 };
 
 }  // namespace sts::crypto

@@ -1,5 +1,6 @@
 #include "client/crypto/aead.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -7,7 +8,7 @@
 #include <vector>
 
 #include "client/crypto/bytes.h"
-#include "client/crypto/test_util.h"
+#include "client/crypto/testing/test_util.h"
 #include "gtest/gtest.h"
 
 namespace sts::crypto {
@@ -340,6 +341,32 @@ TEST_F(AesGcmFixture, DetachedFormsMatchAndRefuseBadTags) {
                               absl::MakeSpan(tag))
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AesGcmFixture, DetachedTagMustNotOverlapTheText) {
+  // One buffer: the tag's 16 bytes start inside the ciphertext.
+  std::vector<uint8_t> buffer(plaintext_.size() + AesGcmKey::kTagSize);
+  std::copy(plaintext_.begin(), plaintext_.end(), buffer.begin());
+  const absl::Span<uint8_t> text = absl::MakeSpan(buffer).first(plaintext_.size());
+  const absl::Span<uint8_t> tag = absl::MakeSpan(buffer).subspan(8, AesGcmKey::kTagSize);
+  EXPECT_EQ(key_.SealDetached(nonce_, plaintext_, aad_, text, tag).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(key_.SealDetached(nonce_, text, aad_, text, tag).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Opening may write over the caller's tag: it is read before the output.
+  std::vector<uint8_t> ciphertext(plaintext_.size());
+  std::vector<uint8_t> sealed_tag(AesGcmKey::kTagSize);
+  ASSERT_TRUE(key_.SealDetached(nonce_, plaintext_, aad_, absl::MakeSpan(ciphertext),
+                                absl::MakeSpan(sealed_tag))
+                  .ok());
+  std::vector<uint8_t> out(plaintext_.size());
+  std::copy(sealed_tag.begin(), sealed_tag.end(), out.begin());
+  ASSERT_TRUE(key_.OpenDetached(nonce_, ciphertext,
+                                absl::MakeConstSpan(out).first(AesGcmKey::kTagSize), aad_,
+                                absl::MakeSpan(out))
+                  .ok());
+  EXPECT_EQ(out, plaintext_);
 }
 
 TEST_F(AesGcmFixture, MovedKeyKeepsWorking) {

@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "client/crypto/test_util.h"
+#include "client/crypto/testing/test_util.h"
 #include "gtest/gtest.h"
 
 namespace sts::crypto {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "client/crypto/bytes.h"
-#include "client/crypto/test_util.h"
+#include "client/crypto/testing/test_util.h"
 #include "gtest/gtest.h"
 
 namespace sts::crypto {

@@ -7,7 +7,7 @@
 
 #include "client/crypto/bytes.h"
 #include "client/crypto/hmac.h"
-#include "client/crypto/test_util.h"
+#include "client/crypto/testing/test_util.h"
 #include "gtest/gtest.h"
 
 namespace sts::crypto {

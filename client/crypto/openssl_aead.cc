@@ -1,3 +1,7 @@
+// OpenSSL 3's half of aead.h, on the EVP_CIPHER_CTX + GCM-ctrl interface both
+// backends share (BUILD.bazel selects boringssl_aead.cc instead under
+// --config=boringssl, for BoringSSL's faster one-shot EVP_AEAD). aead.cc has
+// checked every argument before these functions run.
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -5,12 +9,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <utility>
 
 #include "client/crypto/aead.h"
-#include "client/crypto/constant_time.h"
 
 namespace sts::crypto {
 namespace {
@@ -21,14 +23,8 @@ struct CipherCtxDeleter {
 };
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
-// GCM's limit on plaintext per nonce (NIST SP 800-38D): 2^39 - 256 bits.
-constexpr uint64_t kMaxPlaintext = (uint64_t{1} << 36) - 32;
 // EVP update calls take int lengths.
 constexpr size_t kMaxChunk = size_t{1} << 30;
-
-absl::Status InvalidNonce() {
-  return absl::InvalidArgumentError("AES-GCM nonce must be 12 bytes");
-}
 
 // A failed EVP call may leave entries in the thread's OpenSSL error queue; a
 // stale entry would be misread by the next OpenSSL user on this thread (for
@@ -36,15 +32,6 @@ absl::Status InvalidNonce() {
 absl::Status BackendFailure() {
   ERR_clear_error();
   return absl::InternalError("AES-GCM backend failure");
-}
-
-// out == in is supported (in-place); any other overlap is refused because the
-// backend would read bytes it has already overwritten.
-bool PartialOverlap(absl::Span<const uint8_t> in, absl::Span<uint8_t> out) {
-  if (in.empty() || out.empty() || in.data() == out.data()) return false;
-  std::less<const uint8_t*> lt;
-  return lt(in.data(), out.data() + out.size()) &&
-         lt(out.data(), in.data() + in.size());
 }
 
 // Feeds AAD (out == nullptr) or data through the context in int-sized chunks.
@@ -128,21 +115,12 @@ struct AesGcmKey::State {
   ContextPool open;
 };
 
-AesGcmKey::AesGcmKey(std::unique_ptr<State> state) : state_(std::move(state)) {}
-AesGcmKey::AesGcmKey(AesGcmKey&&) noexcept = default;
-AesGcmKey& AesGcmKey::operator=(AesGcmKey&&) noexcept = default;
-AesGcmKey::~AesGcmKey() = default;
+void AesGcmKey::StateDeleter::operator()(State* state) const { delete state; }
 
-absl::StatusOr<AesGcmKey> AesGcmKey::Create(absl::Span<const uint8_t> key) {
-  const EVP_CIPHER* cipher = nullptr;
-  if (key.size() == kKeySize) {
-    cipher = EVP_aes_256_gcm();
-  } else if (key.size() == kAes128KeySize) {
-    cipher = EVP_aes_128_gcm();
-  } else {
-    return absl::InvalidArgumentError(
-        "AES-GCM key must be 32 bytes (or 16 for AES-128-GCM)");
-  }
+absl::StatusOr<AesGcmKey::StatePtr> AesGcmKey::NewState(
+    absl::Span<const uint8_t> key) {
+  const EVP_CIPHER* cipher =
+      key.size() == kAes128KeySize ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
   // Separate sealing and opening templates: the direction is part of the
   // context, and keeping one per direction avoids re-initialising it per
   // call. The nonce is supplied per operation (the default IV length is 12).
@@ -153,46 +131,14 @@ absl::StatusOr<AesGcmKey> AesGcmKey::Create(absl::Span<const uint8_t> key) {
       EVP_DecryptInit_ex(open.get(), cipher, nullptr, key.data(), nullptr) != 1) {
     return BackendFailure();
   }
-  auto state = std::make_unique<State>(std::move(seal), std::move(open));
-  return AesGcmKey(std::move(state));
+  return StatePtr(new State(std::move(seal), std::move(open)));
 }
 
-absl::Status AesGcmKey::SealInto(absl::Span<const uint8_t> nonce,
-                                 absl::Span<const uint8_t> plaintext,
-                                 absl::Span<const uint8_t> aad,
-                                 absl::Span<uint8_t> out) const {
-  if (out.size() != plaintext.size() + kTagSize) {
-    return absl::InvalidArgumentError(
-        "AES-GCM output must be plaintext size + 16 bytes");
-  }
-  if (PartialOverlap(plaintext, out)) {
-    return absl::InvalidArgumentError("AES-GCM buffers overlap");
-  }
-  absl::Status sealed = SealDetached(nonce, plaintext, aad, out.first(plaintext.size()),
-                                     out.subspan(plaintext.size()));
-  if (!sealed.ok()) SecureZero(out.data(), out.size());
-  return sealed;
-}
-
-absl::Status AesGcmKey::SealDetached(absl::Span<const uint8_t> nonce,
-                                     absl::Span<const uint8_t> plaintext,
-                                     absl::Span<const uint8_t> aad,
-                                     absl::Span<uint8_t> ciphertext,
-                                     absl::Span<uint8_t> tag) const {
-  if (state_ == nullptr) {
-    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
-  }
-  if (nonce.size() != kNonceSize) return InvalidNonce();
-  if (plaintext.size() > kMaxPlaintext) {
-    return absl::InvalidArgumentError("AES-GCM plaintext too long");
-  }
-  if (ciphertext.size() != plaintext.size() || tag.size() != kTagSize) {
-    return absl::InvalidArgumentError(
-        "AES-GCM ciphertext must be the plaintext's size and the tag 16 bytes");
-  }
-  if (PartialOverlap(plaintext, ciphertext) || PartialOverlap(plaintext, tag)) {
-    return absl::InvalidArgumentError("AES-GCM buffers overlap");
-  }
+absl::Status AesGcmKey::SealChecked(absl::Span<const uint8_t> nonce,
+                                    absl::Span<const uint8_t> plaintext,
+                                    absl::Span<const uint8_t> aad,
+                                    absl::Span<uint8_t> ciphertext,
+                                    absl::Span<uint8_t> tag) const {
   CipherCtxPtr ctx = state_->seal.Take();
   int final_len = 0;
   if (ctx == nullptr ||
@@ -203,71 +149,17 @@ absl::Status AesGcmKey::SealDetached(absl::Span<const uint8_t> nonce,
       EVP_EncryptFinal_ex(ctx.get(), tag.data(), &final_len) != 1 || final_len != 0 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG,
                           static_cast<int>(kTagSize), tag.data()) != 1) {
-    SecureZero(ciphertext.data(), ciphertext.size());
-    SecureZero(tag.data(), tag.size());
     return BackendFailure();
   }
   state_->seal.Give(std::move(ctx));
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> AesGcmKey::Seal(
-    absl::Span<const uint8_t> nonce, absl::Span<const uint8_t> plaintext,
-    absl::Span<const uint8_t> aad) const {
-  if (plaintext.size() > kMaxPlaintext) {
-    return absl::InvalidArgumentError("AES-GCM plaintext too long");
-  }
-  std::string out(plaintext.size() + kTagSize, '\0');
-  absl::Status status = SealInto(
-      nonce, plaintext, aad,
-      absl::Span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
-  if (!status.ok()) return status;
-  return out;
-}
-
-absl::Status AesGcmKey::OpenInto(absl::Span<const uint8_t> nonce,
-                                 absl::Span<const uint8_t> ciphertext_and_tag,
-                                 absl::Span<const uint8_t> aad,
-                                 absl::Span<uint8_t> out) const {
-  if (ciphertext_and_tag.size() < kTagSize) {
-    return absl::InvalidArgumentError("AES-GCM ciphertext shorter than tag");
-  }
-  const size_t ciphertext_size = ciphertext_and_tag.size() - kTagSize;
-  if (out.size() != ciphertext_size) {
-    return absl::InvalidArgumentError(
-        "AES-GCM output must be ciphertext size - 16 bytes");
-  }
-  if (PartialOverlap(ciphertext_and_tag, out)) {
-    return absl::InvalidArgumentError("AES-GCM buffers overlap");
-  }
-  // Copied out first: in-place decryption may overwrite the input buffer.
-  std::array<uint8_t, kTagSize> tag;
-  std::copy_n(ciphertext_and_tag.data() + ciphertext_size, kTagSize, tag.begin());
-  return OpenDetached(nonce, ciphertext_and_tag.first(ciphertext_size), tag, aad, out);
-}
-
-absl::Status AesGcmKey::OpenDetached(absl::Span<const uint8_t> nonce,
-                                     absl::Span<const uint8_t> ciphertext,
-                                     absl::Span<const uint8_t> tag,
-                                     absl::Span<const uint8_t> aad,
-                                     absl::Span<uint8_t> out) const {
-  if (state_ == nullptr) {
-    return absl::FailedPreconditionError("use of a moved-from AesGcmKey");
-  }
-  if (nonce.size() != kNonceSize) return InvalidNonce();
-  // A short tag is never accepted as a prefix: it is malformed input.
-  if (tag.size() != kTagSize) {
-    return absl::InvalidArgumentError("AES-GCM tag must be 16 bytes");
-  }
-  if (ciphertext.size() > kMaxPlaintext) {
-    return absl::InvalidArgumentError("AES-GCM ciphertext too long");
-  }
-  if (out.size() != ciphertext.size()) {
-    return absl::InvalidArgumentError("AES-GCM output must be the ciphertext's size");
-  }
-  if (PartialOverlap(ciphertext, out)) {
-    return absl::InvalidArgumentError("AES-GCM buffers overlap");
-  }
+absl::Status AesGcmKey::OpenChecked(absl::Span<const uint8_t> nonce,
+                                    absl::Span<const uint8_t> ciphertext,
+                                    absl::Span<const uint8_t> tag,
+                                    absl::Span<const uint8_t> aad,
+                                    absl::Span<uint8_t> out) const {
   // The control call takes a non-const pointer.
   std::array<uint8_t, kTagSize> expected;
   std::copy_n(tag.data(), kTagSize, expected.begin());
@@ -280,36 +172,17 @@ absl::Status AesGcmKey::OpenDetached(absl::Span<const uint8_t> nonce,
                           static_cast<int>(kTagSize), expected.data()) != 1 ||
       !Update(ctx.get(), aad, nullptr) ||
       !Update(ctx.get(), ciphertext, out.data())) {
-    SecureZero(out.data(), out.size());
     return BackendFailure();
   }
-  // GCM decrypts before it authenticates, so out now holds plaintext that is
-  // only released if the tag checks out.
   uint8_t final_block[1];
   int final_len = 0;
   if (EVP_DecryptFinal_ex(ctx.get(), final_block, &final_len) != 1 ||
       final_len != 0) {
-    SecureZero(out.data(), out.size());
     ERR_clear_error();
     return absl::DataLossError("AES-GCM authentication failed");
   }
   state_->open.Give(std::move(ctx));
   return absl::OkStatus();
-}
-
-absl::StatusOr<SecretBytes> AesGcmKey::Open(
-    absl::Span<const uint8_t> nonce,
-    absl::Span<const uint8_t> ciphertext_and_tag,
-    absl::Span<const uint8_t> aad) const {
-  // The shape is checked before sizing the output from it.
-  if (ciphertext_and_tag.size() < kTagSize) {
-    return absl::InvalidArgumentError("AES-GCM ciphertext shorter than tag");
-  }
-  SecretBytes out(ciphertext_and_tag.size() - kTagSize);
-  absl::Status status =
-      OpenInto(nonce, ciphertext_and_tag, aad, out.mutable_span());
-  if (!status.ok()) return status;
-  return out;
 }
 
 }  // namespace sts::crypto

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/protect/derived_key.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 

@@ -5,6 +5,7 @@
 
 #include "client/grpc/call_protection.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/byte_buffer.h"
 

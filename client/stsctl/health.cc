@@ -6,7 +6,7 @@
 #include "client/channel.h"
 #include "client/stsctl/command.h"
 #include "client/stsctl/flags.h"
-#include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"

@@ -184,7 +184,7 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> KeyCache::Lookup(const Entry
   for (size_t i = 0; i < entry.keys.size(); ++i) {
     const KeyAt& k = entry.keys[i];
     if (k.keys->instance() != instance) continue;
-    if (now <= k.accept_until) return k.keys;
+    if (now < k.accept_until) return k.keys;  // "until": exclusive, as the STS
     if (i == 0) return Refuse(Refusal::kRenewNeeded, "the context has expired");
     return Refuse(Refusal::kUnknownKeyInstance,
                   absl::StrCat("the rollover window of instance ", instance, " has ended"));

@@ -8,18 +8,23 @@
 //
 // The fault travels as an absl::Status payload inside the process and as a
 // sts.v1.Fault detail (google.rpc.Status in "grpc-status-details-bin") on
-// the wire. Reasons must never contain key material: callers pass fixed
-// phrases plus non-secret values (sizes, URIs, identifiers).
+// the wire (grpc_status.h converts; it is apart so that this table links
+// protobuf, not gRPC). Reasons must never contain key material: callers pass
+// fixed phrases plus non-secret values (sizes, URIs, identifiers).
 
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/support/status.h"
 #include "sts/v1/fault.pb.h"
 
 namespace sts::wire {
+
+// The type URL of a serialized sts.v1.Fault: the key of the absl::Status
+// payload here, and the google.protobuf.Any type on the wire
+// (grpc_status.h).
+inline constexpr absl::string_view kFaultTypeUrl = "type.googleapis.com/sts.v1.Fault";
 
 enum class Refusal {
   kMalformedRequest,      // INVALID_ARGUMENT    wst:InvalidRequest
@@ -61,15 +66,6 @@ std::string FaultNameOf(const absl::Status& status);
 // (FromGrpcStatus keeps the fault), where kinds that share a code and a fault
 // (kUnauthenticated, kBadProof) cannot be told apart: either matches.
 bool IsRefusal(const absl::Status& status, Refusal kind);
-
-// absl::Status -> grpc::Status, with the fault (if any) as a sts.v1.Fault
-// packed in google.rpc.Status details. A status without a fault (which the
-// STS never produces) becomes wst:RequestFailed so no refusal goes bare.
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// grpc::Status -> absl::Status, recovering the sts.v1.Fault detail as a
-// payload so FaultOf() works on what a client received.
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace sts::wire
 

@@ -8,8 +8,8 @@ set -euo pipefail
 packages=(
   bazel-bootstrap build-essential pkg-config openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
-  libssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libhiredis-dev redis-server
+  libssl-dev android-libboringssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev
+  libbenchmark-dev libhiredis-dev redis-server
   python3 python3-grpcio python3-protobuf python3-cryptography
   python3-venv python3-pip python3-setuptools python3-wheel
   xmlsec1 libxml2-utils xmltooling-schemas openjdk-17-jdk-headless

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
-#include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"

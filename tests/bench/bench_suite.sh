@@ -7,6 +7,9 @@
 #
 # DIR holds tests/bench/{noop_server,load_generator,micro_benchmark,
 # keyring_memory} and sts/sts_server (a bazel-bin, or a runfiles tree).
+# --boringssl_bin_dir DIR2 (optional) holds tests/bench/{primitive_benchmark,
+# message_protection_benchmark} built with --config=boringssl: they run after
+# the micro-benchmarks, with the same settings, into OUT/micro_boringssl/.
 #
 # Load: for each concurrency of --sweep, and each RPC in turn (noop ceiling,
 # Issue, Validate, Renew), a fresh server (noop_server or sts_server) is
@@ -32,13 +35,14 @@
 #   --rpcs "noop issue validate renew"
 set -euo pipefail
 
-bin_dir= pki_script= out=
+bin_dir= boringssl_bin_dir= pki_script= out=
 quick=0 sweep="1 4 16 32 64 128" headline=32 repeat=3 duration=10 warmup=2 channels=1
 pin=1 server_cpu=0 client_cpu=1 micro_min_time=0.5 micro_repetitions=3
 memory_tokens=1000000 rpcs="noop issue validate renew"
 while (($#)); do
   case $1 in
     --bin_dir) bin_dir=$2; shift ;;
+    --boringssl_bin_dir) boringssl_bin_dir=$2; shift ;;
     --pki_script) pki_script=$2; shift ;;
     --out) out=$2; shift ;;
     --quick) quick=1 ;;
@@ -71,7 +75,13 @@ load_generator=$bin_dir/tests/bench/load_generator
 micro_benchmark=$bin_dir/tests/bench/micro_benchmark
 keyring_memory=$bin_dir/tests/bench/keyring_memory
 sts_server=$bin_dir/sts/sts_server
-for b in "$noop_server" "$load_generator" "$micro_benchmark" "$keyring_memory" "$sts_server"; do
+boringssl_benchmarks=()
+if [[ -n $boringssl_bin_dir ]]; then
+  boringssl_benchmarks=("$boringssl_bin_dir/tests/bench/primitive_benchmark"
+                        "$boringssl_bin_dir/tests/bench/message_protection_benchmark")
+fi
+for b in "$noop_server" "$load_generator" "$micro_benchmark" "$keyring_memory" "$sts_server" \
+         "${boringssl_benchmarks[@]}"; do
   [[ -x $b ]] || { echo "bench_suite.sh: missing binary $b" >&2; exit 2; }
 done
 
@@ -207,14 +217,26 @@ fi
 
 # ------------------------------------------------------------------ micro
 log "micro-benchmarks (min time ${micro_min_time}s, $micro_repetitions repetition(s))"
-micro_flags=(--benchmark_min_time="$micro_min_time" --benchmark_out="$out/micro.json"
-             --benchmark_out_format=json)
+micro_flags=(--benchmark_min_time="$micro_min_time" --benchmark_out_format=json)
 if ((micro_repetitions > 1)); then
   micro_flags+=(--benchmark_repetitions="$micro_repetitions"
                 --benchmark_report_aggregates_only=true)
 fi
-"$micro_benchmark" "${micro_flags[@]}" >"$out/logs/micro.txt" 2>&1 ||
+"$micro_benchmark" "${micro_flags[@]}" --benchmark_out="$out/micro.json" \
+  >"$out/logs/micro.txt" 2>&1 ||
   { log "micro_benchmark failed:"; tail -20 "$out/logs/micro.txt" >&2; exit 1; }
+
+# The primitives and message protection again, on BoringSSL.
+if ((${#boringssl_benchmarks[@]})); then
+  log "micro-benchmarks on BoringSSL: primitives and message protection"
+  mkdir -p "$out/micro_boringssl"
+  for b in "${boringssl_benchmarks[@]}"; do
+    name=$(basename "$b")
+    "$b" "${micro_flags[@]}" --benchmark_out="$out/micro_boringssl/$name.json" \
+      >"$out/logs/boringssl_$name.txt" 2>&1 ||
+      { log "$name (BoringSSL) failed:"; tail -20 "$out/logs/boringssl_$name.txt" >&2; exit 1; }
+  done
+fi
 
 # ------------------------------------------------------------------ memory
 log "memory: $memory_tokens live contexts in a keyring"
@@ -226,6 +248,6 @@ cat >"$out/run.json" <<EOF
  "repeat": $repeat, "duration_s": $duration, "warmup_s": $warmup, "channels": $channels,
  "pinned": $pin, "server_cpu": $server_cpu, "client_cpu": $client_cpu,
  "micro_min_time_s": $micro_min_time, "micro_repetitions": $micro_repetitions,
- "memory_tokens": $memory_tokens}
+ "memory_tokens": $memory_tokens, "boringssl": $((${#boringssl_benchmarks[@]} > 0))}
 EOF
 log "raw results in $out"

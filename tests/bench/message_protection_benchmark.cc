@@ -2,8 +2,9 @@
 // and BM_Protect_Seal build a whole sts.v1.ProtectedMessage (header,
 // canonical encoding, tag); BM_Protect_Verify and BM_Protect_Open run every
 // receiver check (shape, time window, key resolution, tag, replay window).
-// report.py sets each against the raw OpenSSL primitive on the same payload
-// (BM_Raw_HmacSha256_*, BM_Raw_Aes256Gcm_* in primitive_benchmark.cc).
+// report.py sets each against the raw backend primitive on the same payload
+// (BM_Raw_HmacSha256_*, BM_Raw_Aes256Gcm_* in primitive_benchmark.cc, in the
+// same build: OpenSSL 3, or BoringSSL under --config=boringssl).
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -1,9 +1,9 @@
 // The crypto module (client/crypto) beside the backend alone
-// (client/crypto:benchmark_baselines), and the per-message asymmetric
+// (client/crypto/testing:benchmark_baselines), and the per-message asymmetric
 // signatures that security context keys replace.
 //
 // Names are what tests/bench/report.py looks up:
-//   BM_Raw_*      OpenSSL called directly, one reused context (the ceiling)
+//   BM_Raw_*      the backend called directly, one reused context (the ceiling)
 //   BM_Module_*   the project's crypto module on the same input
 //   BM_Rsa2048_*, BM_EcdsaP256_*   per-message signatures over SHA-256
 // Message sizes 64 B, 1 KiB, 16 KiB; raw primitives take no associated data
@@ -15,9 +15,9 @@
 #include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
 #include "client/crypto/aead.h"
-#include "client/crypto/benchmark_baselines.h"
 #include "client/crypto/hmac.h"
 #include "client/crypto/kdf.h"
+#include "client/crypto/testing/benchmark_baselines.h"
 
 namespace sts::bench {
 namespace {

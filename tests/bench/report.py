@@ -5,7 +5,10 @@
             [--commit SHA] [--check]
 
 Reads DIR/load/*.json (load_generator), DIR/micro.json (Google Benchmark),
-DIR/memory.json (keyring_memory), DIR/run.json (bench_suite.sh settings).
+DIR/memory.json (keyring_memory), DIR/run.json (bench_suite.sh settings), and,
+when the run had them, DIR/micro_boringssl/*.json: primitive_benchmark and
+message_protection_benchmark built with --config=boringssl, for the BoringSSL
+columns.
 Writes one JSON report with every figure, ratio and verdict, the machine and
 the date; a Markdown page with the tables; a PNG of throughput and p99
 latency against calls in flight (when matplotlib is installed). Prints a
@@ -56,6 +59,8 @@ MODULE_PAIRS = [
     ("HKDF-SHA256, 32 bytes", "BM_Module_HkdfSha256", "BM_Raw_HkdfSha256", [32]),
 ]
 
+ASYMMETRIC = ["BM_Rsa2048_Sign", "BM_Rsa2048_Verify", "BM_EcdsaP256_Sign", "BM_EcdsaP256_Verify"]
+
 KEYRING_PAIRS = [
     ("Insert", "BM_Keyring_Insert", "BM_Raw_ShardedMap_Insert"),
     ("Find with keys", "BM_Keyring_Find", "BM_Raw_ShardedMap_Find"),
@@ -81,15 +86,18 @@ def load_points(results):
     return points
 
 
-def micro_figures(results):
-    """name -> {ops_per_s, ns_per_op, threads, samples} from Google Benchmark JSON."""
-    path = os.path.join(results, "micro.json")
-    if not os.path.exists(path):
-        return {}, {}
-    data = read_json(path)
+def micro_figures(paths):
+    """name -> {ops_per_s, ns_per_op, threads, samples} from Google Benchmark
+    JSON files (one binary's output each), and the first file's context."""
+    benchmarks, context = [], {}
+    for path in paths:
+        if os.path.exists(path):
+            data = read_json(path)
+            benchmarks += data.get("benchmarks", [])
+            context = context or data.get("context", {})
     scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
     runs = {}
-    for b in data.get("benchmarks", []):
+    for b in benchmarks:
         if b.get("error_occurred"):
             runs.setdefault(b.get("run_name", b["name"]), {"error": b.get("error_message", "error")})
             continue
@@ -115,7 +123,7 @@ def micro_figures(results):
         figures[name] = {"ops_per_s": ops, "ns_per_op": 1e9 / ops if ops else 0.0,
                          "threads": samples[0]["threads"],
                          "bytes_per_s": samples[0]["bytes_per_s"]}
-    return figures, data.get("context", {})
+    return figures, context
 
 
 def find_micro(figures, base, arg=None, threads=None):
@@ -164,8 +172,8 @@ def machine_info(micro_context):
     if micro_context.get("mhz_per_cpu"):
         info["mhz_per_cpu"] = micro_context["mhz_per_cpu"]
     versions = {}
-    for package in ["libgrpc++1.51", "libssl3", "libabsl20220623", "libprotobuf32",
-                    "libbenchmark1debian", "g++-12"]:
+    for package in ["libgrpc++1.51", "libssl3", "android-libboringssl", "libabsl20220623",
+                    "libprotobuf32", "libbenchmark1debian", "g++-12"]:
         v = command_output(["dpkg-query", "-W", "-f", "${Version}", package])
         if v:
             versions[package] = v
@@ -222,11 +230,50 @@ def target(tid, description, measured, threshold, comparison, unit="", note="", 
             "evidence": evidence or {}}
 
 
+def module_vs_raw(figures):
+    rows = []
+    for title, mod, raw, sizes in MODULE_PAIRS:
+        for size in sizes:
+            m, r = find_micro(figures, mod, size), find_micro(figures, raw, size)
+            if m and r:
+                rows.append({
+                    "operation": title, "bytes": size, "module": mod, "raw": raw,
+                    "module_ops_per_s": m["ops_per_s"], "raw_ops_per_s": r["ops_per_s"],
+                    "ratio": m["ops_per_s"] / r["ops_per_s"]})
+    return rows
+
+
+def protect_vs_raw(figures):
+    rows = []
+    for op, (name, raw) in PROTECT.items():
+        for size in SIZES:
+            ours = find_micro(figures, name, size)
+            r = find_micro(figures, raw, size)
+            rows.append({
+                "operation": op, "bytes": size, "raw": raw,
+                "ops_per_s": ours["ops_per_s"] if ours else None,
+                "raw_ops_per_s": r["ops_per_s"] if r else None,
+                "ratio": ours["ops_per_s"] / r["ops_per_s"] if ours and r else None})
+    return rows
+
+
+def asymmetric(figures):
+    out = {}
+    for alg in ASYMMETRIC:
+        for size in SIZES:
+            f = find_micro(figures, alg, size)
+            if f:
+                out[f"{alg}/{size}"] = f["ops_per_s"]
+    return out
+
+
 def analyse(results, commit):
     points = load_points(results)
     run = read_json(os.path.join(results, "run.json")) if os.path.exists(
         os.path.join(results, "run.json")) else {}
-    figures, micro_context = micro_figures(results)
+    figures, micro_context = micro_figures([os.path.join(results, "micro.json")])
+    boringssl_figures, _ = micro_figures(
+        sorted(glob.glob(os.path.join(results, "micro_boringssl", "*.json"))))
     memory_path = os.path.join(results, "memory.json")
     memory = read_json(memory_path) if os.path.exists(memory_path) else None
     headline = run.get("headline", 32)
@@ -268,16 +315,9 @@ def analyse(results, commit):
                       "points": points}
 
     # Micro-benchmarks.
-    micro = {"figures": figures, "context": micro_context, "module_vs_raw": [],
-             "keyring_vs_raw": [], "asymmetric": {}, "protect_vs_raw": []}
-    for title, mod, raw, sizes in MODULE_PAIRS:
-        for size in sizes:
-            m, r = find_micro(figures, mod, size), find_micro(figures, raw, size)
-            if m and r:
-                micro["module_vs_raw"].append({
-                    "operation": title, "bytes": size, "module": mod, "raw": raw,
-                    "module_ops_per_s": m["ops_per_s"], "raw_ops_per_s": r["ops_per_s"],
-                    "ratio": m["ops_per_s"] / r["ops_per_s"]})
+    micro = {"figures": figures, "context": micro_context,
+             "module_vs_raw": module_vs_raw(figures), "keyring_vs_raw": [],
+             "asymmetric": asymmetric(figures), "protect_vs_raw": protect_vs_raw(figures)}
     for title, ours, raw in KEYRING_PAIRS:
         for threads in (1, 2):
             m = find_micro(figures, ours, threads=threads if threads > 1 else None)
@@ -293,20 +333,14 @@ def analyse(results, commit):
         micro["sweep_scan_ns_per_live_token"] = scan["ns_per_op"]
         if raw_scan:
             micro["raw_sweep_scan_ns_per_live_token"] = raw_scan["ns_per_op"]
-    for alg in ["BM_Rsa2048_Sign", "BM_Rsa2048_Verify", "BM_EcdsaP256_Sign", "BM_EcdsaP256_Verify"]:
-        for size in SIZES:
-            f = find_micro(figures, alg, size)
-            if f:
-                micro["asymmetric"][f"{alg}/{size}"] = f["ops_per_s"]
-    for op, (name, raw) in PROTECT.items():
-        for size in SIZES:
-            ours = find_micro(figures, name, size)
-            r = find_micro(figures, raw, size)
-            micro["protect_vs_raw"].append({
-                "operation": op, "bytes": size, "raw": raw,
-                "ops_per_s": ours["ops_per_s"] if ours else None,
-                "raw_ops_per_s": r["ops_per_s"] if r else None,
-                "ratio": ours["ops_per_s"] / r["ops_per_s"] if ours and r else None})
+    # The same primitives and message protection on BoringSSL, informational:
+    # the verdicts below stay on the default (OpenSSL 3) build.
+    micro["boringssl"] = None
+    if boringssl_figures:
+        micro["boringssl"] = {
+            "figures": boringssl_figures, "module_vs_raw": module_vs_raw(boringssl_figures),
+            "asymmetric": asymmetric(boringssl_figures),
+            "protect_vs_raw": protect_vs_raw(boringssl_figures)}
     report["micro"] = micro
     report["memory"] = memory
 
@@ -469,39 +503,77 @@ def write_markdown(report, path, plot_name, notes_text):
     add("")
 
     micro = report["micro"]
+    bssl = micro.get("boringssl")
     add("## Micro-benchmarks")
     add("")
     add("Google Benchmark, each beside its baseline in the same binary "
         f"(`//tests/bench:micro_benchmark`), median of {run.get('micro_repetitions', 1)} "
-        "repetition(s). *Raw* is OpenSSL called directly with one reused context "
-        "(`//client/crypto:benchmark_baselines`); a ratio is our throughput over the raw one.")
+        "repetition(s). *Raw* is the crypto backend called directly with one reused context "
+        "(`//client/crypto/testing:benchmark_baselines`); a ratio is our throughput over the "
+        "raw one.")
+    if bssl:
+        add("")
+        add("The *BoringSSL* columns are the same primitives and message protection built with "
+            "`--config=opt --config=boringssl` (`//tests/bench:primitive_benchmark` and "
+            "`:message_protection_benchmark`, run in the same session): the module and its raw "
+            "baseline both on Android's BoringSSL, the AEAD on its one-shot `EVP_AEAD`. "
+            "Only client/crypto, wire and protect build on it (the gRPC server stays on "
+            "OpenSSL 3), so the verdicts above are OpenSSL 3's.")
     add("")
+
+    def by_key(rows, *keys):
+        return {tuple(r[k] for k in keys): r for r in (rows or [])}
+
     add("### Message protection against the raw primitive")
     add("")
-    add("| operation | bytes | ops/s | raw ops/s | ratio |")
-    add("|---|---|---|---|---|")
+    b_protect = by_key(bssl and bssl["protect_vs_raw"], "operation", "bytes")
+    if bssl:
+        add("| operation | bytes | ops/s | raw ops/s | ratio | BoringSSL ops/s "
+            "| BoringSSL raw ops/s | BoringSSL ratio |")
+        add("|---|---|---|---|---|---|---|---|")
+    else:
+        add("| operation | bytes | ops/s | raw ops/s | ratio |")
+        add("|---|---|---|---|---|")
     for row in micro["protect_vs_raw"]:
-        add(f"| {row['operation']} | {row['bytes']} | "
-            f"{fmt_qps(row['ops_per_s']) if row['ops_per_s'] else 'not measured'} | "
-            f"{fmt_qps(row['raw_ops_per_s'])} | {fmt_ratio(row['ratio'])} |")
+        line = (f"| {row['operation']} | {row['bytes']} | "
+                f"{fmt_qps(row['ops_per_s']) if row['ops_per_s'] else 'not measured'} | "
+                f"{fmt_qps(row['raw_ops_per_s'])} | {fmt_ratio(row['ratio'])} |")
+        if bssl:
+            b = b_protect.get((row["operation"], row["bytes"]), {})
+            line += (f" {fmt_qps(b.get('ops_per_s'))} | {fmt_qps(b.get('raw_ops_per_s'))} | "
+                     f"{fmt_ratio(b.get('ratio'))} |")
+        add(line)
     add("")
     add("### Crypto module against the raw backend")
     add("")
-    add("| operation | bytes | module ops/s | raw ops/s | ratio |")
-    add("|---|---|---|---|---|")
+    b_module = by_key(bssl and bssl["module_vs_raw"], "operation", "bytes")
+    if bssl:
+        add("| operation | bytes | module ops/s | raw ops/s | ratio | BoringSSL module ops/s "
+            "| BoringSSL raw ops/s | BoringSSL ratio |")
+        add("|---|---|---|---|---|---|---|---|")
+    else:
+        add("| operation | bytes | module ops/s | raw ops/s | ratio |")
+        add("|---|---|---|---|---|")
     for row in micro["module_vs_raw"]:
-        add(f"| {row['operation']} | {row['bytes']} | {fmt_qps(row['module_ops_per_s'])} | "
-            f"{fmt_qps(row['raw_ops_per_s'])} | {fmt_ratio(row['ratio'])} |")
+        line = (f"| {row['operation']} | {row['bytes']} | {fmt_qps(row['module_ops_per_s'])} | "
+                f"{fmt_qps(row['raw_ops_per_s'])} | {fmt_ratio(row['ratio'])} |")
+        if bssl:
+            b = b_module.get((row["operation"], row["bytes"]), {})
+            line += (f" {fmt_qps(b.get('module_ops_per_s'))} | "
+                     f"{fmt_qps(b.get('raw_ops_per_s'))} | {fmt_ratio(b.get('ratio'))} |")
+        add(line)
     add("")
     add("### Per-message asymmetric signatures (SHA-256)")
     add("")
     add("| operation | " + " | ".join(f"{s} B" for s in SIZES) + " |")
     add("|---|" + "---|" * len(SIZES))
-    for alg, title in [("BM_Rsa2048_Sign", "RSA-2048 sign"), ("BM_Rsa2048_Verify", "RSA-2048 verify"),
-                       ("BM_EcdsaP256_Sign", "ECDSA P-256 sign"),
-                       ("BM_EcdsaP256_Verify", "ECDSA P-256 verify")]:
-        add(f"| {title} | " + " | ".join(
-            f"{fmt_qps(micro['asymmetric'].get(f'{alg}/{s}'))}/s" for s in SIZES) + " |")
+    titles = {"BM_Rsa2048_Sign": "RSA-2048 sign", "BM_Rsa2048_Verify": "RSA-2048 verify",
+              "BM_EcdsaP256_Sign": "ECDSA P-256 sign", "BM_EcdsaP256_Verify": "ECDSA P-256 verify"}
+    for backend, figures in [("", micro["asymmetric"])] + (
+            [(" (BoringSSL)", bssl["asymmetric"])] if bssl else []):
+        for alg in ASYMMETRIC:
+            add(f"| {titles[alg]}{backend} | " + " | ".join(
+                f"{fmt_qps(figures.get(f'{alg}/{s}'))}/s" for s in SIZES) + " |")
     add("")
     add("### Keyring against a plain sharded hash map")
     add("")
@@ -610,6 +682,16 @@ def check(report):
     for title, ours, raw in KEYRING_PAIRS:
         if not find_micro(figures, ours, threads=2):
             problems.append(f"no 2-thread figure for {ours}")
+    # A run that built the BoringSSL binaries must have their figures too.
+    if report["run"].get("boringssl"):
+        bssl = report["micro"].get("boringssl") or {"figures": {}}
+        for name, fig in bssl["figures"].items():
+            if "error" in fig:
+                problems.append(f"BoringSSL micro-benchmark {name}: {fig['error']}")
+        for name in [p[1] for p in MODULE_PAIRS] + [p[2] for p in MODULE_PAIRS] + [
+                name for name, _ in PROTECT.values()] + ASYMMETRIC:
+            if not find_micro(bssl["figures"], name):
+                problems.append(f"no BoringSSL micro-benchmark figure {name}")
     mem = report.get("memory")
     if not mem or mem.get("rss_bytes_per_token", 0) <= 0 or mem.get("live") != mem.get("tokens"):
         problems.append("no memory figure")

@@ -6,9 +6,11 @@
 #   tests/bench/run_benchmarks.sh --quick    # seconds: checks the harness only
 #
 # Installs what is missing (sts/dev/setup_host.sh, and python3-matplotlib for
-# the plot), builds the optimised binaries (--config=opt), runs
-# tests/bench/bench_suite.sh (load sweep with the server and load generator
-# pinned to different CPUs, micro-benchmarks, memory), and writes
+# the plot), builds the optimised binaries (--config=opt, and the primitive
+# and message-protection benchmarks again with --config=opt --config=boringssl
+# for the report's BoringSSL columns), runs tests/bench/bench_suite.sh (load
+# sweep with the server and load generator pinned to different CPUs,
+# micro-benchmarks on both backends, memory), and writes
 #   docs/benchmarks.json   every figure, ratio and verdict, the machine, the date
 #   docs/BENCHMARKS.md     the tables, the verdicts, docs/benchmarks.png
 # A quick run writes to $BENCH_OUT (default /tmp/sts-bench/report) instead, so
@@ -50,13 +52,21 @@ bazel ${BAZEL_STARTUP_OPTIONS:-} build --config=opt \
   //tests/bench:keyring_memory //sts:sts_server
 # shellcheck disable=SC2086
 bin_dir=$(bazel ${BAZEL_STARTUP_OPTIONS:-} info --config=opt bazel-bin 2>/dev/null)
+# The same primitives and message protection on BoringSSL (its own output
+# directory, so neither build evicts the other).
+# shellcheck disable=SC2086
+bazel ${BAZEL_STARTUP_OPTIONS:-} build --config=opt --config=boringssl \
+  //tests/bench:primitive_benchmark //tests/bench:message_protection_benchmark
+# shellcheck disable=SC2086
+boringssl_bin_dir=$(bazel ${BAZEL_STARTUP_OPTIONS:-} info --config=opt --config=boringssl \
+  bazel-bin 2>/dev/null)
 
 results=${BENCH_RESULTS:-/tmp/sts-bench/raw}
 rm -rf "$results"
 echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" \
   "(figures are only meaningful on a quiet machine)" >&2
-tests/bench/bench_suite.sh --bin_dir "$bin_dir" --pki_script sts/dev/make_pki.sh \
-  --out "$results" "$@"
+tests/bench/bench_suite.sh --bin_dir "$bin_dir" --boringssl_bin_dir "$boringssl_bin_dir" \
+  --pki_script sts/dev/make_pki.sh --out "$results" "$@"
 
 if ((quick)); then
   report_dir=${BENCH_OUT:-/tmp/sts-bench/report}

@@ -15,6 +15,7 @@
 #include "client/crypto/bytes.h"
 #include "client/sts_client.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "client/wire/proof.h"
 #include "client/wire/uris.h"
 #include "grpcpp/client_context.h"

@@ -56,6 +56,7 @@
 #include "client/sts_client.h"
 #include "client/verifier/verifier.h"
 #include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "client/wire/proof.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "client/grpc/client_interceptor.h"
-#include "client/wire/fault.h"
+#include "client/wire/grpc_status.h"
 #include "grpcpp/client_context.h"
 
 namespace sts::example {

@@ -1,20 +1,18 @@
-// OpenSSL 3 behind benchmark_baselines.h. Unlike the module proper, these
-// baselines may use OpenSSL-only interfaces (EVP_KDF, EVP_PKEY_Q_keygen):
-// they exist to show what the backend alone costs, not to be ported.
-#define OPENSSL_SUPPRESS_DEPRECATED
-
+// OpenSSL 3's half of the baselines (benchmark_baselines.h), on interfaces
+// BoringSSL lacks (EVP_KDF with OSSL_PARAM): they exist to show what the
+// backend alone costs, not to be ported. boringssl_benchmark_baselines.cc is
+// the other backend's half.
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include <memory>
 
-#include "client/crypto/benchmark_baselines.h"
 #include "client/crypto/fatal.h"
+#include "client/crypto/testing/benchmark_baselines.h"
 
 namespace sts::crypto::baseline {
 namespace {
@@ -48,35 +46,6 @@ EVP_KDF_CTX* KdfContext(const char* name) {
 void* Mutable(const void* p) { return const_cast<void*>(p); }
 
 }  // namespace
-
-struct RawHmacSha256::State {
-  HMAC_CTX* ctx = nullptr;
-  ~State() { HMAC_CTX_free(ctx); }  // wipes the keyed states
-};
-
-RawHmacSha256::RawHmacSha256(absl::Span<const uint8_t> key) : state_(new State) {
-  state_->ctx = HMAC_CTX_new();
-  if (state_->ctx == nullptr) FatalBackendError("HMAC_CTX_new");
-  Check(HMAC_Init_ex(state_->ctx, key.data(), static_cast<int>(key.size()), EVP_sha256(),
-                     nullptr),
-        "HMAC_Init_ex");
-}
-RawHmacSha256::~RawHmacSha256() = default;
-
-void RawHmacSha256::Sign(absl::Span<const uint8_t> data, absl::Span<uint8_t> out) {
-  if (out.size() != 32) FatalBackendError("HMAC output size");
-  // A null key with no digest restarts from the keyed inner state.
-  Check(HMAC_Init_ex(state_->ctx, nullptr, 0, nullptr, nullptr), "HMAC_Init_ex");
-  Check(HMAC_Update(state_->ctx, data.data(), data.size()), "HMAC_Update");
-  unsigned int len = 0;
-  Check(HMAC_Final(state_->ctx, out.data(), &len), "HMAC_Final");
-}
-
-bool RawHmacSha256::Verify(absl::Span<const uint8_t> data, absl::Span<const uint8_t> tag) {
-  uint8_t mac[32];
-  Sign(data, mac);
-  return tag.size() == sizeof(mac) && CRYPTO_memcmp(mac, tag.data(), sizeof(mac)) == 0;
-}
 
 struct RawAes256Gcm::State {
   EVP_CIPHER_CTX* seal = nullptr;
@@ -179,61 +148,6 @@ void RawHkdfSha256(absl::Span<const uint8_t> ikm, absl::Span<const uint8_t> salt
   };
   Check(EVP_KDF_derive(KdfContext("HKDF"), out.data(), out.size(), params),
         "EVP_KDF_derive(HKDF)");
-}
-
-struct AsymmetricSigner::State {
-  EVP_PKEY* key = nullptr;
-  EVP_MD_CTX* sign_template = nullptr;  // DigestSign initialised once
-  EVP_MD_CTX* verify_template = nullptr;
-  EVP_MD_CTX* work = nullptr;
-  ~State() {
-    EVP_MD_CTX_free(work);
-    EVP_MD_CTX_free(verify_template);
-    EVP_MD_CTX_free(sign_template);
-    EVP_PKEY_free(key);
-  }
-};
-
-AsymmetricSigner::AsymmetricSigner(Algorithm algorithm) : state_(new State) {
-  state_->key = algorithm == Algorithm::kRsa2048
-                    ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
-                    : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  if (state_->key == nullptr) FatalBackendError("EVP_PKEY_Q_keygen");
-  state_->sign_template = EVP_MD_CTX_new();
-  state_->verify_template = EVP_MD_CTX_new();
-  state_->work = EVP_MD_CTX_new();
-  if (state_->sign_template == nullptr || state_->verify_template == nullptr ||
-      state_->work == nullptr) {
-    FatalBackendError("EVP_MD_CTX_new");
-  }
-  Check(EVP_DigestSignInit(state_->sign_template, nullptr, EVP_sha256(), nullptr, state_->key),
-        "EVP_DigestSignInit");
-  Check(EVP_DigestVerifyInit(state_->verify_template, nullptr, EVP_sha256(), nullptr,
-                             state_->key),
-        "EVP_DigestVerifyInit");
-}
-AsymmetricSigner::~AsymmetricSigner() = default;
-
-std::string AsymmetricSigner::Sign(absl::Span<const uint8_t> message) {
-  // Copying the initialised context skips the per-message provider set-up,
-  // so the alternative is measured at its fastest.
-  size_t length = static_cast<size_t>(EVP_PKEY_get_size(state_->key));  // the maximum
-  std::string signature(length, '\0');
-  Check(EVP_MD_CTX_copy_ex(state_->work, state_->sign_template), "EVP_MD_CTX_copy_ex");
-  Check(EVP_DigestSign(state_->work, reinterpret_cast<unsigned char*>(signature.data()), &length,
-                       message.data(), message.size()),
-        "EVP_DigestSign");
-  signature.resize(length);
-  return signature;
-}
-
-bool AsymmetricSigner::Verify(absl::Span<const uint8_t> message, absl::string_view signature) {
-  Check(EVP_MD_CTX_copy_ex(state_->work, state_->verify_template), "EVP_MD_CTX_copy_ex");
-  const int ok = EVP_DigestVerify(state_->work,
-                                  reinterpret_cast<const unsigned char*>(signature.data()),
-                                  signature.size(), message.data(), message.size());
-  if (ok != 1) ERR_clear_error();
-  return ok == 1;
 }
 
 }  // namespace sts::crypto::baseline

@@ -1,7 +1,7 @@
 // Test-only helpers for client/crypto tests. Hex output is for public test
 // vectors only; nothing in the module itself has a printing path.
-#ifndef STS_CLIENT_CRYPTO_TEST_UTIL_H_
-#define STS_CLIENT_CRYPTO_TEST_UTIL_H_
+#ifndef STS_CLIENT_CRYPTO_TESTING_TEST_UTIL_H_
+#define STS_CLIENT_CRYPTO_TESTING_TEST_UTIL_H_
 
 #include <cstdint>
 #include <string>
@@ -29,4 +29,4 @@ inline std::vector<uint8_t> Repeat(uint8_t byte, size_t n) {
 
 }  // namespace sts::crypto::testing
 
-#endif  // STS_CLIENT_CRYPTO_TEST_UTIL_H_
+#endif  // STS_CLIENT_CRYPTO_TESTING_TEST_UTIL_H_

@@ -1,7 +1,9 @@
 // What the project's own primitives are measured against: the crypto
 // backend called directly, with no wrapper, and per-message asymmetric
-// signatures, the alternative that security context keys replace (DESIGN.md
-// section 7). For benchmarks only (testonly); never for protecting data.
+// signatures, the alternative that security context keys replace. For
+// benchmarks only (testonly); never for protecting data. Implemented on the
+// selected backend (BUILD.bazel): openssl_benchmark_baselines.cc on the API
+// both share, openssl3_ or boringssl_benchmark_baselines.cc for the rest.
 //
 // Contract:
 //  - Each object owns one backend context and reuses it for every operation
@@ -11,8 +13,8 @@
 //    a benchmark that silently measured a failing call would be worse.
 //  - Raw* keys are the caller's bytes, copied into the backend context and
 //    wiped with it. Asymmetric keys are generated fresh and never leave.
-#ifndef STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
-#define STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
+#ifndef STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_
+#define STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +45,8 @@ class RawHmacSha256 {
 };
 
 // AES-256-GCM (12-byte nonce, 16-byte tag) with the key schedule run once;
-// each call only sets the nonce. Seal writes ciphertext || tag to `out`
+// each call only sets the nonce (OpenSSL 3: EVP_CIPHER_CTX; BoringSSL: its
+// one-shot EVP_AEAD, the backend's fastest interface on either). Seal writes ciphertext || tag to `out`
 // (plaintext.size() + 16 bytes); Open writes the plaintext to `out`
 // (ciphertext_and_tag.size() - 16 bytes) and returns whether it authenticated.
 class RawAes256Gcm {
@@ -65,6 +68,8 @@ class RawAes256Gcm {
 
 // The backend's own KDFs: P_SHA1 as TLS 1.0's PRF with SHA-1 alone (which is
 // exactly P_SHA1(secret, seed)), and RFC 5869 HKDF-SHA256. `out.size()` bytes.
+// BoringSSL exports no TLS PRF, so there P_SHA1 is its definition written
+// directly on the backend's HMAC_CTX.
 void RawPSha1(absl::Span<const uint8_t> secret, absl::Span<const uint8_t> seed,
               absl::Span<uint8_t> out);
 void RawHkdfSha256(absl::Span<const uint8_t> ikm, absl::Span<const uint8_t> salt,
@@ -92,4 +97,4 @@ class AsymmetricSigner {
 
 }  // namespace sts::crypto::baseline
 
-#endif  // STS_CLIENT_CRYPTO_BENCHMARK_BASELINES_H_
+#endif  // STS_CLIENT_CRYPTO_TESTING_BENCHMARK_BASELINES_H_
