@@ -30,7 +30,6 @@ _LIBRARIES = {
         "absl_synchronization",
         "absl_hash",
         "absl_raw_hash_set",
-        "absl_random_random",
         "absl_cleanup",
     ], [], "libabsl-dev"),
     "gtest": (["gtest"], [], "libgtest-dev"),
