@@ -66,7 +66,8 @@ make_leaf() {  # dir ca name [options]
                     "extendedKeyUsage=$usage" "authorityKeyIdentifier=keyid")
   if ((${#sans[@]})); then extensions+=("subjectAltName=$(IFS=,; echo "${sans[*]}")"); fi
   local subject="/O=sts development"
-  [[ -n $cn ]] && subject+="/CN=$cn"
+  # '/' separates -subj fields: a CN that contains one is escaped.
+  [[ -n $cn ]] && subject+="/CN=${cn//\//\\/}"
   issue "$dir" "$name" "$subject" "${extensions[@]}" -- \
     -days 825 -CA "$dir/$ca.pem" -CAkey "$dir/$ca.key"
 }

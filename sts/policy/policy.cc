@@ -13,14 +13,28 @@ absl::StatusOr<std::vector<Policy::Pattern>> Policy::ParsePatterns(
     const google::protobuf::RepeatedPtrField<std::string>& texts) {
   std::vector<Pattern> patterns;
   for (const std::string& text : texts) {
-    const size_t star = text.find('*');
-    if (star != std::string::npos && star != text.size() - 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy pattern \"", text, "\": '*' may only end a pattern"));
-    }
     Pattern pattern;
-    pattern.prefix = star != std::string::npos;
-    pattern.text = pattern.prefix ? text.substr(0, star) : text;
+    const size_t star = text.find('*');
+    if (star == std::string::npos) {
+      pattern.text = text;
+    } else if (text == "*") {
+      pattern.prefix = true;
+    } else if (absl::EndsWith(text, "**") && star == text.size() - 2) {
+      // Written out on purpose: any continuation, segment boundary or not.
+      pattern.prefix = true;
+      pattern.text = text.substr(0, star);
+    } else if (star == text.size() - 1 && (text[star - 1] == '/' || text[star - 1] == ':')) {
+      // "spiffe://td/ns/*", "dns:*": everything below a path segment (or a
+      // kind), never a sibling that merely starts alike.
+      pattern.prefix = true;
+      pattern.text = text.substr(0, star);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "policy pattern \"", text,
+          "\": '*' matches a whole path segment and ends a pattern: write \"prefix/*\" for "
+          "everything under prefix/, \"*\" for anything, or \"prefix**\" to match any "
+          "continuation of prefix deliberately"));
+    }
     patterns.push_back(std::move(pattern));
   }
   return patterns;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
 
 namespace sts::policy {
@@ -23,8 +24,12 @@ absl::StatusOr<std::string> PrincipalOf(const PeerIdentity& peer) {
     spiffe = &uri;
   }
   if (spiffe != nullptr) return *spiffe;
-  if (!peer.dns_sans.empty()) return absl::AsciiStrToLower(peer.dns_sans.front());
-  if (!peer.common_name.empty()) return peer.common_name;
+  // Other kinds keep their kind in the principal, so a DNS name or a common
+  // name that spells a SPIFFE ID cannot pass for it.
+  if (!peer.dns_sans.empty()) {
+    return absl::StrCat(kDnsPrincipalPrefix, absl::AsciiStrToLower(peer.dns_sans.front()));
+  }
+  if (!peer.common_name.empty()) return absl::StrCat(kCnPrincipalPrefix, peer.common_name);
   return Refuse(Refusal::kUnauthenticated,
                 "client certificate names no SPIFFE ID, DNS name or common name");
 }

@@ -33,9 +33,24 @@ TEST(PrincipalTest, FallsBackToTheFirstDnsNameThenTheCommonName) {
   peer.uri_sans = {"https://example.org/x"};
   peer.dns_sans = {"Frontend.Example.org", "other.example.org"};
   peer.common_name = "frontend";
-  EXPECT_EQ(*PrincipalOf(peer), "frontend.example.org");
+  EXPECT_EQ(*PrincipalOf(peer), "dns:frontend.example.org");
   peer.dns_sans.clear();
-  EXPECT_EQ(*PrincipalOf(peer), "frontend");
+  EXPECT_EQ(*PrincipalOf(peer), "cn:frontend");
+}
+
+// Security review, medium 6: the kind of name is part of the principal.
+TEST(PrincipalTest, ANameOfAnotherKindNeverSpellsASpiffeId) {
+  PeerIdentity cn = Verified();
+  cn.common_name = "spiffe://td/admin";
+  EXPECT_EQ(*PrincipalOf(cn), "cn:spiffe://td/admin");
+  PeerIdentity dns = Verified();
+  dns.dns_sans = {"spiffe://td/admin"};
+  EXPECT_EQ(*PrincipalOf(dns), "dns:spiffe://td/admin");
+  // A URI SAN of another scheme is not an identity at all.
+  PeerIdentity uri = Verified();
+  uri.uri_sans = {"https://td/admin"};
+  uri.common_name = "svc";
+  EXPECT_EQ(*PrincipalOf(uri), "cn:svc");
 }
 
 TEST(PrincipalTest, RefusesAnUnverifiedOrNamelessCertificate) {

@@ -90,10 +90,20 @@ TEST_F(FoundationTest, TheSctIsBoundToTheCertificatesSpiffeId) {
 TEST_F(FoundationTest, ThePrincipalFallsBackToTheDnsNameThenTheCommonName) {
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> dns = IssueAs("dns-client");
   ASSERT_TRUE(dns.ok()) << dns.status();
-  EXPECT_EQ(dns->principal(), "client.test.example");
+  EXPECT_EQ(dns->principal(), "dns:client.test.example");
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> cn = IssueAs("cn-client");
   ASSERT_TRUE(cn.ok()) << cn.status();
-  EXPECT_EQ(cn->principal(), "cn-client");
+  EXPECT_EQ(cn->principal(), "cn:cn-client");
+}
+
+// Security review, medium 6: a common name or DNS SAN that spells an
+// authorized SPIFFE ID is not that SPIFFE ID.
+TEST_F(FoundationTest, ANameOfAnotherKindCannotPassForASpiffeId) {
+  for (const char* impostor : {"cn-impostor", "dns-impostor"}) {
+    absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = IssueAs(impostor);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied) << impostor << r.status();
+    EXPECT_EQ(wire::FaultNameOf(r.status()), "wst:RequestFailed") << impostor;
+  }
 }
 
 TEST_F(FoundationTest, AnAmbiguousCertificateIsRefusedWithAFault) {

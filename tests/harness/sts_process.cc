@@ -22,8 +22,8 @@ policy {
   issue {
     principal: "spiffe://test.example/client"
     principal: "spiffe://test.example/quota"
-    principal: "client.test.example"
-    principal: "cn-client"
+    principal: "dns:client.test.example"
+    principal: "cn:cn-client"
     applies_to: "*"
   }
   validate { principal: "spiffe://test.example/relying-party" release_keys_to_audience: true }

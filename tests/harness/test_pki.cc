@@ -31,6 +31,10 @@ absl::StatusOr<TestPki> TestPki::Create() {
       {"leaf", "ca", "client", "--cn", "client", "--uri", "spiffe://test.example/client"},
       {"leaf", "ca", "dns-client", "--cn", "ignored-cn", "--dns", "client.test.example"},
       {"leaf", "ca", "cn-client", "--cn", "cn-client"},
+      // Names that spell an authorized SPIFFE ID in a field that is not a
+      // SPIFFE ID (security review, medium 6).
+      {"leaf", "ca", "cn-impostor", "--cn", "spiffe://test.example/client"},
+      {"leaf", "ca", "dns-impostor", "--cn", "x", "--dns", "spiffe://test.example/client"},
       {"leaf", "ca", "two-spiffe", "--uri", "spiffe://test.example/a", "--uri",
        "spiffe://test.example/b"},
       {"leaf", "ca", "audience", "--uri", "spiffe://test.example/relying-party"},
