@@ -16,31 +16,72 @@ namespace {
 
 constexpr size_t kSelfWriteThreshold = 4 << 20;
 
-void AppendJsonString(absl::string_view s, std::string* out) {
+// How many bytes of each field are logged: client-chosen text is logged as
+// a bounded, readable form, so a request cannot make its audit line much
+// bigger than the request (security review, medium 7).
+constexpr size_t kMaxFieldBytes = 256;
+constexpr size_t kMaxReasonBytes = 512;
+
+// The length of the valid UTF-8 sequence at the start of `s`, or 0.
+size_t Utf8SequenceLength(absl::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
+  const unsigned char c = byte(0);
+  if (c >= 0xC2 && c <= 0xDF) return continuation(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (c == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && byte(1) > 0x9F) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (c == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && byte(1) > 0x8F) return 0;  // beyond U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// A JSON string of at most `max` bytes of `s`: quotes, backslashes and the
+// three common control characters escaped; any other control byte and any
+// byte that is not valid UTF-8 logged as '?'; what is cut off counted.
+void AppendJsonString(absl::string_view s, std::string* out, size_t max = kMaxFieldBytes) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  const absl::string_view kept = s.substr(0, max);
+  for (size_t i = 0; i < kept.size();) {
+    const unsigned char c = static_cast<unsigned char>(kept[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8SequenceLength(kept.substr(i));
+      if (n == 0) {
+        out->push_back('?');
+        ++i;
+      } else {
+        out->append(kept.substr(i, n).data(), n);
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+      default: out->push_back(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
     }
+    ++i;
   }
+  if (s.size() > kept.size()) absl::StrAppend(out, "...(+", s.size() - kept.size(), " bytes)");
   out->push_back('"');
 }
 
-void Field(absl::string_view name, absl::string_view value, std::string* out) {
+void Field(absl::string_view name, absl::string_view value, std::string* out,
+           size_t max = kMaxFieldBytes) {
   if (out->size() > 1) out->push_back(',');
   AppendJsonString(name, out);
   out->push_back(':');
-  AppendJsonString(value, out);
+  AppendJsonString(value, out, max);
 }
 
 absl::string_view CodeName(absl::StatusCode code) {
@@ -103,7 +144,7 @@ std::string FormatAuditLine(const AuditEvent& e) {
     }
   }
   Field("fault", fault, &line);
-  Field("reason", reason, &line);
+  Field("reason", reason, &line, kMaxReasonBytes);
   absl::StrAppend(&line, ",\"latency_us\":", absl::ToInt64Microseconds(e.latency), "}");
   return line;
 }

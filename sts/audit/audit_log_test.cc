@@ -46,10 +46,36 @@ TEST(AuditLogTest, NamesTheFaultOfARefusal) {
 TEST(AuditLogTest, EscapesClientChosenText) {
   const absl::Status ok = absl::OkStatus();
   AuditEvent e = Event(&ok);
-  e.applies_to = "a\"b\\c\nd\x01";
+  e.applies_to = "a\"b\\c\nd\x01\x7f";
   const std::string line = FormatAuditLine(e);
-  EXPECT_NE(line.find(R"("applies_to":"a\"b\\c\nd\u0001")"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("applies_to":"a\"b\\c\nd??")"), std::string::npos) << line;
   EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(AuditLogTest, KeepsValidUtf8AndMarksEverythingElse) {
+  const absl::Status ok = absl::OkStatus();
+  AuditEvent e = Event(&ok);
+  e.principal = "cn:Zo\xc3\xab";       // valid: U+00EB
+  e.applies_to = "x\xc3\x28\xff\xed\xa0\x80y";  // bad pairs, 0xFF, a surrogate
+  const std::string line = FormatAuditLine(e);
+  EXPECT_NE(line.find("\"principal\":\"cn:Zo\xc3\xab\""), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("applies_to":"x?(????y")"), std::string::npos) << line;
+}
+
+// Security review, medium 7: a hostile request cannot inflate its line.
+TEST(AuditLogTest, AHostileRequestYieldsABoundedLine) {
+  const std::string hostile(64 * 1024, '\x01');
+  const std::string quotes(64 * 1024, '"');
+  const absl::Status refused =
+      wire::Refuse(wire::Refusal::kMalformedRequest, std::string(4096, 'r'));
+  AuditEvent e = Event(&refused);
+  e.identifier = hostile;
+  e.instance = quotes;
+  e.applies_to = hostile;
+  const std::string line = FormatAuditLine(e);
+  EXPECT_LT(line.size(), 3000u) << line.size();
+  EXPECT_NE(line.find("...(+65280 bytes)"), std::string::npos);
+  EXPECT_NE(line.find("...(+3584 bytes)"), std::string::npos);
 }
 
 TEST(AuditLogTest, AppendsLinesToAnOwnerOnlyFile) {

@@ -222,6 +222,27 @@ TEST_F(FoundationTest, TheAuditLogHasALinePerDecisionAndNoKeyBytes) {
   EXPECT_EQ(sts_->ReadStderr().find(absl::BytesToHexString(keys[0])), std::string::npos);
 }
 
+// Security review, medium 7: a request full of control bytes and quotes is
+// refused, and its audit line stays a fraction of the request's size.
+TEST_F(FoundationTest, AHostileRequestCannotInflateTheAuditLog) {
+  sts::v1::IssueRequest request;
+  request.set_applies_to(std::string(30 * 1024, '\x01') + std::string(30 * 1024, '"'));
+  StsClient client(*MakeMutualTlsChannel(pki_->As("client", sts_->address())));
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = client.Issue(request);
+  ASSERT_EQ(wire::FaultNameOf(r.status()), "wst:InvalidRequest") << r.status();
+  std::string line;
+  for (int attempt = 0; attempt < 100 && line.empty(); ++attempt) {
+    std::ifstream in(sts_->audit_log_path());
+    for (std::string l; std::getline(in, l);) {
+      if (l.find("applies_to is 61440 bytes") != std::string::npos) line = l;
+    }
+    if (line.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(line.empty()) << "no audit line for the hostile request";
+  EXPECT_LT(line.size(), 2048u) << line;
+  EXPECT_NE(line.find("...(+61184 bytes)"), std::string::npos) << line;
+}
+
 // Runs last in the suite (gtest keeps declaration order).
 TEST_F(FoundationTest, SigtermDrainsZeroizesAndExitsCleanly) {
   absl::StatusOr<int> code = sts_->Terminate(absl::Seconds(15));
