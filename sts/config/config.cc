@@ -84,6 +84,8 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
            {t->mutable_retention(), "tokens.retention", "10m", absl::ZeroDuration(), 7 * day},
            {t->mutable_sweep_interval(), "tokens.sweep_interval", "1s", absl::Milliseconds(10),
             absl::Minutes(10)},
+           {t->mutable_max_context_age(), "tokens.max_context_age", "24h", absl::Seconds(1),
+            30 * day},
            {c->mutable_server()->mutable_drain_timeout(), "server.drain_timeout", "10s",
             absl::ZeroDuration(), absl::Minutes(10)},
            {c->mutable_stateless()->mutable_keyset_check_interval(),
@@ -148,6 +150,7 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.tokens.allow_expired_renewal = t.allow_expired_renewal();
   out.tokens.expired_renewal_max_age = Parsed(t.expired_renewal_max_age());
   out.tokens.retention = Parsed(t.retention());
+  out.tokens.max_context_age = Parsed(t.max_context_age());
   out.keyring.max_live_tokens = t.max_tokens_total();
   out.keyring.max_live_per_principal = t.max_tokens_per_principal();
   out.keyring.max_retained_tokens = t.max_retained_tokens();

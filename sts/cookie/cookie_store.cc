@@ -38,6 +38,8 @@ TokenView ViewOf(const CookieContents& c, const replicas::ContextState& state, a
   view.instance = c.instance();
   view.created = FromMicros(c.created_unix_micros());
   view.expires = FromMicros(c.expires_unix_micros());
+  view.origin = FromMicros(c.origin_unix_micros() != 0 ? c.origin_unix_micros()
+                                                       : c.created_unix_micros());
   view.principal = c.principal();
   view.applies_to = c.applies_to();
   view.key_bits = static_cast<uint32_t>(c.key().size() * 8);

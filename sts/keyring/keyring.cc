@@ -28,7 +28,7 @@ struct Keyring::PendingKey {
   int64_t accept_until_us;
 };
 
-// Kept compact (128 bytes): a million live tokens must fit in ~200 MB.
+// Kept compact (136 bytes): a million live tokens must fit in ~200 MB.
 struct Keyring::Record {
   uint8_t key[kMaxKeyBytes];
   uint8_t key_size;      // bytes; kept after the key is zeroized
@@ -40,6 +40,7 @@ struct Keyring::Record {
   int64_t expires_us;
   int64_t key_until_us;
   int64_t forget_after_us;
+  int64_t origin_us;  // the first instance's created time
   Interned* principal;
   Interned* applies_to;  // null when none
   PendingKey* pending;   // [max_pending_keys], oldest first; null when none
@@ -146,6 +147,7 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
   record->expires_us = Micros(timeline.expires);
   record->key_until_us = Micros(timeline.key_until);
   record->forget_after_us = Micros(timeline.forget_after);
+  record->origin_us = record->created_us;
   record->principal = owner;
   record->applies_to = audience;
   it->second = record;
@@ -168,6 +170,7 @@ std::optional<TokenView> Keyring::Find(const TokenId& id, absl::Time now,
   view.instance = r->instance;
   view.created = FromMicros(r->created_us);
   view.expires = FromMicros(r->expires_us);
+  view.origin = FromMicros(r->origin_us);
   view.principal = r->principal->value;
   if (r->applies_to != nullptr) view.applies_to = r->applies_to->value;
   view.key_bits = r->key_size * 8u;

@@ -103,7 +103,7 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   audit_ = *std::move(audit);
   absl::StatusOr<policy::Policy> policy = policy::Policy::FromConfig(config.policy());
   if (!policy.ok()) return policy.status();
-  policy_ = std::make_unique<policy::Policy>(*std::move(policy));
+  policy_ = std::make_unique<policy::PolicyHolder>(*std::move(policy));
   keyring_ = std::make_unique<keyring::Keyring>(settings_.keyring);
   if (absl::Status s = InitStore(config); !s.ok()) return s;
   pop::PrincipalRateLimiter::Limits rate;

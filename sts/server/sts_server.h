@@ -17,6 +17,7 @@
 #include "sts/cookie/cookie_sealer.h"
 #include "sts/keyring/keyring.h"
 #include "sts/policy/policy.h"
+#include "sts/policy/policy_holder.h"
 #include "sts/pop/proof_verifier.h"
 #include "sts/redis/redis_client.h"
 #include "sts/replay/in_memory_replay_cache.h"
@@ -87,7 +88,7 @@ class StsServer {
   std::string keyset_signature_;  // what the file looked like when last loaded
   absl::Time next_keyset_check_;
   std::unique_ptr<token::ContextStore> store_;
-  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<policy::PolicyHolder> policy_;
   std::unique_ptr<pop::PrincipalRateLimiter> proof_rate_limiter_;
   std::unique_ptr<pop::ProofVerifier> proofs_;
   std::unique_ptr<token::TokenService> tokens_;

@@ -38,8 +38,9 @@ struct KeyCopy {
 struct TokenView {
   TokenState state = TokenState::kLive;  // kExpired once now >= expires
   uint32_t instance = 0;
-  absl::Time created;
+  absl::Time created;  // of the current instance
   absl::Time expires;
+  absl::Time origin;   // when the context was first issued (instance 1)
   std::string principal;
   std::string applies_to;
   uint32_t key_bits = 0;

@@ -205,7 +205,7 @@ wire::ValidationReason ReasonOf(TokenState state) {
 
 }  // namespace
 
-TokenService::TokenService(const TokenOptions& options, const policy::Policy* policy,
+TokenService::TokenService(const TokenOptions& options, const policy::PolicyHolder* policy,
                            ContextStore* store, const pop::ProofVerifier* proofs,
                            const Clock* clock)
     : options_(options), policy_(policy), store_(store), proofs_(proofs), clock_(clock) {}
@@ -250,7 +250,7 @@ absl::Status TokenService::Issue(absl::string_view principal,
   absl::StatusOr<absl::Duration> lifetime =
       ResolveLifetime(options_, request.has_lifetime(), request.lifetime());
   if (!lifetime.ok()) return lifetime.status();
-  if (!policy_->MayIssue(principal, request.applies_to())) {
+  if (!policy_->Get()->MayIssue(principal, request.applies_to())) {
     return Refuse(Refusal::kNotPermitted,
                   absl::StrCat("policy does not let this principal obtain a context for applies_to \"",
                                request.applies_to(), "\""));
@@ -261,7 +261,8 @@ absl::Status TokenService::Issue(absl::string_view principal,
   absl::StatusOr<TokenId> id = TokenId::Generate();
   if (!id.ok()) return Refuse(Refusal::kInternal, "random source failed");
 
-  const TokenTimeline timeline = TimelineFrom(options_, clock_->Now(), *lifetime);
+  const TokenTimeline timeline =
+      TimelineFrom(options_, clock_->Now(), std::min(*lifetime, options_.max_context_age));
   constexpr uint32_t kFirstInstance = 1;
   if (absl::Status s = store_->Create(*id, principal, request.applies_to(), kFirstInstance,
                                       key->key.span(), timeline,
@@ -274,9 +275,24 @@ absl::Status TokenService::Issue(absl::string_view principal,
   return absl::OkStatus();
 }
 
-absl::Status TokenService::CheckRenewable(TokenView* view, absl::Time now) const {
+absl::Status TokenService::CheckRenewable(absl::string_view principal, TokenView* view,
+                                          absl::Time now) const {
+  if (view->state != TokenState::kLive && view->state != TokenState::kExpired) {
+    return RefuseNotLive(view->state);
+  }
+  // The rights the context was issued under must still hold.
+  if (!policy_->Get()->MayIssue(principal, view->applies_to)) {
+    return Refuse(Refusal::kNotPermitted,
+                  absl::StrCat("policy no longer lets this principal hold a context for "
+                               "applies_to \"", view->applies_to, "\"; issue is refused too"));
+  }
+  if (now >= view->origin + options_.max_context_age) {
+    return Refuse(Refusal::kExpiredContext,
+                  absl::StrCat("the context reached its maximum age of ",
+                               absl::FormatDuration(options_.max_context_age),
+                               "; issue a new one"));
+  }
   if (view->state == TokenState::kLive) return absl::OkStatus();
-  if (view->state != TokenState::kExpired) return RefuseNotLive(view->state);
   if (!options_.allow_expired_renewal ||
       now >= view->expires + options_.expired_renewal_max_age || view->keys.empty() ||
       view->keys.front().instance != view->instance) {
@@ -306,7 +322,7 @@ absl::Status TokenService::Renew(absl::string_view principal,
   const absl::Time now = clock_->Now();
   absl::StatusOr<TokenView> view = FindOwned(principal, "renew", *id, request.renew_target(), now);
   if (!view.ok()) return view.status();
-  if (absl::Status s = CheckRenewable(&*view, now); !s.ok()) return s;
+  if (absl::Status s = CheckRenewable(principal, &*view, now); !s.ok()) return s;
   absl::StatusOr<uint32_t> key_bits = ResolveKeyBits(request.key_size(), view->key_bits);
   if (!key_bits.ok()) return key_bits.status();
   if (absl::Status s = proofs_->Verify(principal,
@@ -322,7 +338,9 @@ absl::Status TokenService::Renew(absl::string_view principal,
                                        request.computed_key_algorithm(), *key_bits);
   if (!key.ok()) return key.status();
 
-  const TokenTimeline timeline = TimelineFrom(options_, now, *lifetime);
+  // Never beyond the context's maximum age.
+  const TokenTimeline timeline =
+      TimelineFrom(options_, now, std::min(*lifetime, view->origin + options_.max_context_age - now));
   if (absl::Status s = store_->Rotate(*id, request.renew_target(), now, key->key.span(), timeline,
                                       now + options_.rollover_window,
                                       options_.allow_expired_renewal,
@@ -391,7 +409,7 @@ absl::Status TokenService::Validate(absl::string_view principal,
   absl::StatusOr<TokenId> id = ParseTarget("validate_target", request.validate_target());
   if (!id.ok()) return id.status();
 
-  const policy::Policy::ValidateAccess access = policy_->ValidateAccessFor(principal);
+  const policy::Policy::ValidateAccess access = policy_->Get()->ValidateAccessFor(principal);
   const absl::Time now = clock_->Now();
   absl::StatusOr<std::optional<TokenView>> found =
       store_->Find(*id, request.validate_target(), now);

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "client/clock.h"
 #include "sts/policy/policy.h"
+#include "sts/policy/policy_holder.h"
 #include "sts/pop/proof_verifier.h"
 #include "sts/token/context_store.h"
 #include "sts/token/token.h"
@@ -26,6 +27,9 @@ struct TokenOptions {
   absl::Duration expired_renewal_max_age = absl::Minutes(10);
   // How long cancelled/expired contexts are remembered as such.
   absl::Duration retention = absl::Minutes(10);
+  // The longest a context lives, from its first Issue, however often it is
+  // renewed: renewals are granted no further, and refused once it is reached.
+  absl::Duration max_context_age = absl::Hours(24);
 };
 
 // The WS-Trust bindings for security context tokens, as plain C++: takes the
@@ -36,8 +40,8 @@ struct TokenOptions {
 class TokenService {
  public:
   // Borrows everything; all must outlive the service.
-  TokenService(const TokenOptions& options, const policy::Policy* policy, ContextStore* store,
-               const pop::ProofVerifier* proofs, const Clock* clock);
+  TokenService(const TokenOptions& options, const policy::PolicyHolder* policy,
+               ContextStore* store, const pop::ProofVerifier* proofs, const Clock* clock);
 
   absl::Status Issue(absl::string_view principal, const sts::v1::IssueRequest& request,
                      sts::v1::RequestSecurityTokenResponse* response) const;
@@ -61,12 +65,13 @@ class TokenService {
                                       const TokenId& id,
                                       const sts::v1::SecurityContextToken& target,
                                       absl::Time now) const;
-  // Whether a context in `view`'s state may be renewed at `now`; for an
-  // expired one that may, extends its key's acceptance for the proof.
-  absl::Status CheckRenewable(TokenView* view, absl::Time now) const;
+  // Whether a context in `view`'s state may be renewed at `now` (state,
+  // policy, maximum age); for an expired one that may, extends its key's
+  // acceptance for the proof.
+  absl::Status CheckRenewable(absl::string_view principal, TokenView* view, absl::Time now) const;
 
   TokenOptions options_;
-  const policy::Policy* policy_;
+  const policy::PolicyHolder* policy_;
   ContextStore* store_;
   const pop::ProofVerifier* proofs_;
   const Clock* clock_;

@@ -16,6 +16,7 @@
 #include "client/wire/uris.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "sts/policy/policy.h"
 #include "tests/harness/in_process_sts.h"
 
 namespace sts::token {
@@ -419,6 +420,44 @@ TEST_P(TokenServiceTest, TheProofCoversTheIdentifierAsSent) {
   // ...and sent again as it was, it is a replay.
   absl::Status replay = Renew(request);
   EXPECT_NE(replay.message().find("replay"), std::string::npos) << replay;
+}
+
+// Security review, medium 9: Renew checks the policy again, so a principal
+// whose rights were removed cannot keep its contexts alive by renewing.
+TEST_P(TokenServiceTest, RenewChecksThePolicyAgain) {
+  const RequestSecurityTokenResponse token = MustIssue(kAlice, kApi);
+  sts::config::PolicyConfig narrowed;
+  narrowed.add_issue()->add_principal(kBob);
+  narrowed.mutable_issue(0)->add_applies_to("*");
+  sts_->SetPolicy(*policy::Policy::FromConfig(narrowed));
+  absl::Status s = Renew(RenewOf(token, KeyOf(token), clock_.Now()));
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
+}
+
+// Security review, medium 9: a context has a maximum total age
+// (tokens.max_context_age); renewals never extend it past that.
+TEST_P(TokenServiceTest, AContextCannotBeRenewedPastItsMaximumAge) {
+  options_.max_context_age = absl::Hours(3);
+  Rebuild();
+  RequestSecurityTokenResponse token = MustIssue();
+  for (int i = 0; i < 2; ++i) {
+    clock_.Advance(absl::Minutes(59));
+    RequestSecurityTokenResponse renewed;
+    ASSERT_TRUE(Renew(RenewOf(token, KeyOf(token), clock_.Now()), &renewed).ok()) << i;
+    token = renewed;
+  }
+  // 1 h 58 min old: the next renewal may only reach the 3-hour mark.
+  clock_.Advance(absl::Minutes(59));
+  RequestSecurityTokenResponse last;
+  ASSERT_TRUE(Renew(RenewOf(token, KeyOf(token), clock_.Now()), &last).ok());
+  EXPECT_EQ(last.lifetime().expires().seconds(), 1'800'000'000 + 3 * 3600);
+  // At the 3-hour mark nothing more is granted.
+  clock_.Advance(absl::Minutes(3) + absl::Seconds(30));
+  absl::Status s = Renew(RenewOf(last, KeyOf(last), clock_.Now()));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:ExpiredData");
+  EXPECT_NE(s.message().find("maximum age"), std::string::npos) << s;
 }
 
 TEST_P(TokenServiceTest, AProofCoversTheRequestParameters) {

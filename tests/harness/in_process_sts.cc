@@ -9,6 +9,7 @@
 #include "sts/cookie/master_keyset.h"
 #include "sts/keyring/keyring_store.h"
 #include "sts/policy/policy.h"
+#include "sts/policy/policy_holder.h"
 #include "sts/pop/proof_verifier.h"
 #include "sts/replay/in_memory_replay_cache.h"
 #include "sts/replicas/replica_state.h"
@@ -26,7 +27,7 @@ constexpr char kDefaultPolicy[] = R"pb(
 
 // Everything the service borrows, owned here.
 struct InProcessSts::Parts {
-  std::unique_ptr<policy::Policy> policy;
+  std::unique_ptr<policy::PolicyHolder> policy;
   std::unique_ptr<keyring::Keyring> keyring;
   std::unique_ptr<replicas::InMemoryReplicaState> replica_state;
   std::unique_ptr<cookie::CookieSealer> sealer;
@@ -54,7 +55,7 @@ absl::StatusOr<std::unique_ptr<InProcessSts>> InProcessSts::Create(const Clock* 
 
   std::unique_ptr<InProcessSts> sts(new InProcessSts(clock, std::move(options)));
   Parts& p = *sts->parts_;
-  p.policy = std::make_unique<policy::Policy>(*std::move(policy));
+  p.policy = std::make_unique<policy::PolicyHolder>(*std::move(policy));
   p.keyring = std::make_unique<keyring::Keyring>(sts->options_.limits);
   if (sts->options_.store == StoreKind::kKeyring) {
     p.store = std::make_unique<keyring::KeyringStore>(p.keyring.get());
@@ -82,6 +83,8 @@ absl::StatusOr<std::unique_ptr<InProcessSts>> InProcessSts::Create(const Clock* 
       sts->options_.tokens, p.policy.get(), p.store.get(), p.proofs.get(), clock);
   return sts;
 }
+
+void InProcessSts::SetPolicy(policy::Policy policy) { parts_->policy->Set(std::move(policy)); }
 
 void InProcessSts::Sweep() {
   const absl::Time now = clock_->Now();

@@ -27,6 +27,7 @@
 #include "client/context/sts_api.h"
 #include "sts/config/sts_config.pb.h"
 #include "sts/keyring/keyring.h"
+#include "sts/policy/policy.h"
 #include "sts/pop/rate_limiter.h"
 #include "sts/token/token_service.h"
 
@@ -72,6 +73,9 @@ class InProcessSts {
   // What the server's sweeper does at the clock's now: expires and forgets
   // keyring records, purges replica state and the replay cache.
   void Sweep();
+
+  // Replaces the policy in force, as a reloaded policy file would.
+  void SetPolicy(policy::Policy policy);
 
   // The keyring's counters (stateful store only; nullopt for cookies, which
   // count nothing).
