@@ -36,5 +36,17 @@ TEST(FilesTest, AFileOverTheBoundIsRefused) {
   EXPECT_TRUE(ReadFile(path, 100).ok());
 }
 
+TEST(FilesTest, ASecretFileIsReadIntoWipedStorage) {
+  const std::string path = TempPath("secret");
+  std::ofstream(path, std::ios::binary) << std::string("k\0ey", 4);
+  absl::StatusOr<crypto::SecretBytes> secret = ReadSecretFile(path);
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(secret->data()), secret->size()),
+            std::string("k\0ey", 4));
+  EXPECT_EQ(ReadSecretFile(path, 3).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadSecretFile(TempPath("absent")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadSecretFile("/proc/self").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace sts

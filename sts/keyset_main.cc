@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "client/core_dumps.h"
 #include "sts/cookie/master_keyset.h"
 
 namespace {
@@ -36,6 +37,11 @@ bool ParseId(const char* text, uint32_t* id) { return absl::SimpleAtoi(text, id)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The tool holds master keys while it edits the file.
+  if (absl::Status s = sts::DisableCoreDumps(); !s.ok()) {
+    std::fprintf(stderr, "sts_keyset: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
   using sts::cookie::MasterKeysetFile;
   if (argc < 3) {
     std::fputs(kUsage, argc == 2 && std::string(argv[1]) == "--help" ? stdout : stderr);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
+#include "client/core_dumps.h"
 #include "sts/config/config.h"
 #include "sts/server/sts_server.h"
 
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
       "security context tokens over gRPC with mutual TLS.\n"
       "Usage: sts_server --config=sts.textproto [overrides]");
   absl::ParseCommandLine(argc, argv);
+  // Keys live in this process: no core dumps, no ptrace by the same user.
+  if (absl::Status s = sts::DisableCoreDumps(); !s.ok()) return Fail(s);
   // Debian's Abseil is built without NDEBUG, so every absl::Mutex that gRPC
   // takes also updates a global lock-order graph (deadlock detection): a few
   // per cent of a call, measured. It is a debugging aid; production is off.

@@ -8,6 +8,7 @@
 
 #include "client/channel.h"
 #include "client/clock.h"
+#include "client/core_dumps.h"
 #include "client/context/sts_api.h"
 #include "client/sts_client.h"
 #include "client/stsctl/args.h"
@@ -145,6 +146,11 @@ int Run(const Env& env) {
 
 int main(int argc, char** argv) {
   using namespace sts::stsctl;
+  // stsctl holds context keys (the state file, a computed key).
+  if (absl::Status s = sts::DisableCoreDumps(); !s.ok()) {
+    std::fprintf(stderr, "stsctl: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
   absl::StatusOr<Args> args = ParseArgs(argc, argv, With(kValueFlags, kSoapValueFlags),
                                         With(kSwitchFlags, kSoapSwitchFlags));
   if (!args.ok()) {

@@ -7,9 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +15,8 @@
 #include "client/crypto/constant_time.h"
 #include "client/crypto/random.h"
 #include "client/crypto/secret_bytes.h"
+#include "client/files.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 
 namespace sts::cookie {
@@ -89,15 +89,16 @@ const crypto::AesGcmKey* MasterKeyset::Find(uint32_t id) const {
 }
 
 absl::StatusOr<MasterKeysetFile> ReadKeysetFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read master keyset ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
+  // Read and parsed in place from wiped storage: no copy of the file's text
+  // is left in freed memory (what protobuf's parser keeps of a token while it
+  // parses is beyond our reach; it is the hex of one key at a time).
+  absl::StatusOr<crypto::SecretBytes> content = ReadSecretFile(path);
+  if (!content.ok()) return absl::NotFoundError(absl::StrCat("cannot read master keyset ", path));
   MasterKeysetFile proto;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(content, &proto);
-  crypto::SecureZero(content.data(), content.size());
-  if (!parsed) {
+  google::protobuf::io::ArrayInputStream stream(content->data(),
+                                                static_cast<int>(content->size()));
+  if (!google::protobuf::TextFormat::Parse(&stream, &proto)) {
+    WipeSecrets(&proto);
     return absl::InvalidArgumentError(absl::StrCat(path, " is not a MasterKeyset text proto"));
   }
   return proto;

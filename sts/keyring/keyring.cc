@@ -375,6 +375,8 @@ Keyring::Stats Keyring::stats() const {
     stats.records += shard.records.size();
     stats.key_slots += shard.pool.in_use() + shard.pending_pool.slots_in_use();
     stats.pool_bytes += shard.pool.bytes_mapped() + shard.pending_pool.bytes_mapped();
+    stats.locked_bytes += shard.pool.bytes_locked() + shard.pending_pool.bytes_locked();
+    stats.unlocked_bytes += shard.pool.bytes_unlocked() + shard.pending_pool.bytes_unlocked();
   }
   return stats;
 }

@@ -102,6 +102,10 @@ class Keyring {
     // means no key byte is left in the keyring's memory.
     uint64_t key_slots = 0;
     uint64_t pool_bytes = 0;
+    // Of pool_bytes, those locked in memory (out of swap) and those the
+    // process's RLIMIT_MEMLOCK left unlocked.
+    uint64_t locked_bytes = 0;
+    uint64_t unlocked_bytes = 0;
   };
   Stats stats() const;
 

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "absl/base/internal/raw_logging.h"
@@ -25,7 +26,7 @@ SecureSlabPool::SecureSlabPool(size_t slot_size)
 SecureSlabPool::~SecureSlabPool() {
   for (void* chunk : chunks_) {
     crypto::SecureZero(chunk, chunk_bytes_);
-    munmap(chunk, chunk_bytes_);
+    munmap(chunk, chunk_bytes_);  // also unlocks it
   }
 }
 
@@ -37,6 +38,19 @@ void SecureSlabPool::AddChunk() {
   }
   // Best effort: a kernel without MADV_DONTDUMP still gets zeroization.
   madvise(chunk, chunk_bytes_, MADV_DONTDUMP);
+  // Locked, so keys are never written to swap; past RLIMIT_MEMLOCK the
+  // chunk stays unlocked, and the shortfall is counted and said once.
+  if (mlock(chunk, chunk_bytes_) == 0) {
+    locked_bytes_ += chunk_bytes_;
+  } else {
+    unlocked_bytes_ += chunk_bytes_;
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true)) {
+      ABSL_RAW_LOG(WARNING,
+                   "keyring: cannot mlock key memory (RLIMIT_MEMLOCK); keys beyond the limit "
+                   "may reach swap: raise the limit or run without swap");
+    }
+  }
   chunks_.push_back(chunk);
   // Thread the new slots onto the free list, lowest address first.
   char* base = static_cast<char*>(chunk);

@@ -13,7 +13,8 @@ namespace sts::keyring {
 //  - slots never move, so a key is never left behind by a container's
 //    reallocation where nobody can zeroize it;
 //  - the memory comes from mmap and is marked MADV_DONTDUMP, so keys stay out
-//    of core dumps;
+//    of core dumps, and is mlock()ed (up to RLIMIT_MEMLOCK), so they stay
+//    out of swap;
 //  - a released slot is zeroized before it can be reused.
 // Memory is kept for reuse, never returned to the OS before destruction, which
 // zeroizes and unmaps everything. Not thread safe: the owner serializes calls.
@@ -32,6 +33,9 @@ class SecureSlabPool {
 
   size_t slots_in_use() const { return in_use_; }
   size_t bytes_mapped() const { return chunks_.size() * chunk_bytes_; }
+  // Of those, how many are locked in memory, and how many could not be.
+  size_t bytes_locked() const { return locked_bytes_; }
+  size_t bytes_unlocked() const { return unlocked_bytes_; }
 
  private:
   void AddChunk();
@@ -41,6 +45,8 @@ class SecureSlabPool {
   std::vector<void*> chunks_;
   void* free_list_ = nullptr;
   size_t in_use_ = 0;
+  size_t locked_bytes_ = 0;
+  size_t unlocked_bytes_ = 0;
 };
 
 // Typed front end of SecureSlabPool for trivially destructible records.
@@ -56,6 +62,8 @@ class SecurePool {
   void Delete(T* record) { slab_.Release(record); }
   size_t in_use() const { return slab_.slots_in_use(); }
   size_t bytes_mapped() const { return slab_.bytes_mapped(); }
+  size_t bytes_locked() const { return slab_.bytes_locked(); }
+  size_t bytes_unlocked() const { return slab_.bytes_unlocked(); }
 
  private:
   SecureSlabPool slab_;

@@ -31,5 +31,15 @@ TEST(InternTableTest, SharesOneCopyAndForgetsItWithTheLastHolder) {
   EXPECT_EQ(table.size(), 0u);
 }
 
+// Security review, medium 8: key memory is locked (out of swap) as far as
+// RLIMIT_MEMLOCK allows, and what could not be locked is counted.
+TEST(SecureSlabPoolTest, KeyMemoryIsLockedWithinTheLimit) {
+  SecureSlabPool pool(136);
+  pool.Allocate();
+  EXPECT_GT(pool.bytes_mapped(), 0u);
+  EXPECT_EQ(pool.bytes_locked() + pool.bytes_unlocked(), pool.bytes_mapped());
+  EXPECT_EQ(pool.bytes_locked(), pool.bytes_mapped()) << "RLIMIT_MEMLOCK below one chunk?";
+}
+
 }  // namespace
 }  // namespace sts::keyring

@@ -243,6 +243,24 @@ TEST_F(FoundationTest, AHostileRequestCannotInflateTheAuditLog) {
   EXPECT_NE(line.find("...(+61184 bytes)"), std::string::npos) << line;
 }
 
+// Security review, medium 8: the server's memory (and its keys) never
+// reaches a core file.
+TEST_F(FoundationTest, TheServerCannotDumpCore) {
+  std::ifstream limits("/proc/" + std::to_string(sts_->pid()) + "/limits");
+  std::string line;
+  bool found = false;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max core file size", 0) != 0) continue;
+    found = true;
+    std::istringstream fields(line.substr(std::string("Max core file size").size()));
+    std::string soft, hard;
+    fields >> soft >> hard;
+    EXPECT_EQ(soft, "0") << line;
+    EXPECT_EQ(hard, "0") << line;
+  }
+  EXPECT_TRUE(found) << "no core limit in /proc/<pid>/limits";
+}
+
 // Runs last in the suite (gtest keeps declaration order).
 TEST_F(FoundationTest, SigtermDrainsZeroizesAndExitsCleanly) {
   absl::StatusOr<int> code = sts_->Terminate(absl::Seconds(15));

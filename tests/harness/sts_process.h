@@ -27,6 +27,7 @@ class StsProcess {
   std::string address() const { return "localhost:" + std::to_string(port_); }
   int port() const { return port_; }
   int health_port() const { return health_port_; }
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string audit_log_path() const { return dir_ + "/audit.log"; }
   std::string ReadStderr() const;
