@@ -198,6 +198,45 @@ TEST_F(ReceiverTest, ARefreshThatFindsTheContextCancelledRefuses) {
   EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
 }
 
+// A resolver that must not be reached: the checks before it refuse.
+class UnreachableResolver final : public KeyResolver {
+ public:
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Resolve(
+      const sts::v1::SecurityContextToken& token, absl::Time now) override {
+    ADD_FAILURE() << "a key was resolved for a message that should have been refused first";
+    return wire::Refuse(wire::Refusal::kInternal, "unreachable");
+  }
+};
+
+TEST_F(ReceiverTest, AnOversizedDerivedKeyStreamIsRefusedBeforeAnyKeyIsResolved) {
+  // A forged DerivedKeyToken asking for a key deep in the P_SHA1 stream:
+  // refused from its parameters alone, before a key is looked up (so before
+  // any derivation), whichever start form it uses.
+  UnreachableResolver unreachable;
+  ReceiverOptions options;
+  Receiver receiver(&unreachable, &clock_, options);
+  for (int form = 0; form < 2; ++form) {
+    for (bool seal : {false, true}) {
+      ProtectedMessage m = Make(seal, "p", 1);
+      sts::v1::KeyDerivation* d = m.mutable_derivation();
+      d->Clear();
+      d->set_algorithm(std::string(kPSha1Derivation));
+      d->set_nonce(std::string(16, 'n'));
+      d->set_length(32);
+      if (form == 0) {
+        d->set_offset(4096 - 32 + 1);
+      } else {
+        d->set_generation(4096 / 32);  // starts at 4096
+      }
+      std::string plaintext;
+      const absl::Status s =
+          seal ? receiver.Open(m, kAd, Direction::kClientToServer, &plaintext).status()
+               : receiver.Verify(m, kAd, Direction::kClientToServer).status();
+      EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << s;
+    }
+  }
+}
+
 TEST_F(ReceiverTest, VerifyWantsSignedAndOpenWantsSealed) {
   std::string plaintext;
   EXPECT_EQ(wire::FaultNameOf(receiver_.Open(Make(false, "p", 1), kAd,
