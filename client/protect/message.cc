@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "client/crypto/aead.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/constant_time.h"
@@ -37,6 +38,20 @@ std::array<uint8_t, 4> U32Be(size_t n) {
   const uint32_t v = static_cast<uint32_t>(n);
   return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
           static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
+
+// docs/PROTECTED_MESSAGE.md section 5, step 1: a tag longer than the
+// primitive's is malformed; a shorter one is a truncation, which is an
+// authentication failure (truncated tags are never accepted).
+absl::Status CheckTagLength(absl::string_view tag, size_t expected) {
+  if (tag.size() > expected) {
+    return Malformed(absl::StrCat("the tag must be ", expected, " bytes; it has ", tag.size()));
+  }
+  if (tag.size() < expected) {
+    return Refuse(Refusal::kBadProof,
+                  absl::StrCat("the tag must be ", expected, " bytes (never truncated)"));
+  }
+  return absl::OkStatus();
 }
 
 bool HasUnknownFields(const google::protobuf::Message& m) {
@@ -247,16 +262,18 @@ absl::Status CheckShape(const ProtectedMessage& message) {
   switch (message.protection()) {
     case ProtectedMessage::PROTECTION_SIGN:
       if (!message.aead_nonce().empty()) return Malformed("a signed message has no AEAD nonce");
-      if (message.tag().size() != crypto::HmacSha256Key::kTagSize) {
-        return Refuse(Refusal::kBadProof, "the MAC must be 32 bytes (never truncated)");
+      if (absl::Status s = CheckTagLength(message.tag(), crypto::HmacSha256Key::kTagSize);
+          !s.ok()) {
+        return s;
       }
       break;
     case ProtectedMessage::PROTECTION_SEAL:
       if (message.aead_nonce().size() != crypto::AesGcmKey::kNonceSize) {
         return Malformed("the AEAD nonce must be 12 bytes");
       }
-      if (message.tag().size() != crypto::AesGcmKey::kTagSize) {
-        return Refuse(Refusal::kBadProof, "the AEAD tag must be 16 bytes");
+      if (absl::Status s = CheckTagLength(message.tag(), crypto::AesGcmKey::kTagSize);
+          !s.ok()) {
+        return s;
       }
       if (d.length() != 0 && d.length() != 32) {
         return Malformed("a sealed message's key must be 32 bytes long");
@@ -313,6 +330,10 @@ absl::Status CheckTag(const InstanceKeys& keys, const ProtectedMessage& message,
   if (message.protection() != ProtectedMessage::PROTECTION_SIGN) {
     return Malformed("not a signed message");
   }
+  if (absl::Status s = CheckTagLength(message.tag(), crypto::HmacSha256Key::kTagSize);
+      !s.ok()) {
+    return s;
+  }
   const crypto::HmacSha256Key* key = nullptr;
   auto hold = MacKeyFor(keys, message, &key);
   if (!hold.ok()) return hold.status();
@@ -331,7 +352,9 @@ absl::Status OpenPayload(const InstanceKeys& keys, const ProtectedMessage& messa
   if (message.protection() != ProtectedMessage::PROTECTION_SEAL) {
     return Malformed("not a sealed message");
   }
-  if (message.tag().size() != crypto::AesGcmKey::kTagSize) return NotAuthentic();
+  if (absl::Status s = CheckTagLength(message.tag(), crypto::AesGcmKey::kTagSize); !s.ok()) {
+    return s;
+  }
   const crypto::AesGcmKey* key = nullptr;
   auto hold = AeadKeyFor(keys, message, &key);
   if (!hold.ok()) return hold.status();

@@ -63,7 +63,8 @@ void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,
 
 // Checks what can be checked without a key: known enums, algorithm and its
 // parameters, sizes of nonce and tag, no unknown fields.
-// wst:InvalidRequest otherwise.
+// wst:InvalidRequest otherwise, except a tag shorter than the primitive's
+// (a truncation): wst:FailedAuthentication.
 absl::Status CheckShape(const sts::v1::ProtectedMessage& message);
 
 // Sender. `message` holds a header (FillHeader) and the payload in clear.

@@ -237,6 +237,24 @@ TEST_F(ReceiverTest, AnOversizedDerivedKeyStreamIsRefusedBeforeAnyKeyIsResolved)
   }
 }
 
+TEST_F(ReceiverTest, ATagOfTheWrongLengthIsRefusedAsTheSpecificationSays) {
+  // docs/PROTECTED_MESSAGE.md section 5, step 1: a longer tag is malformed
+  // (wst:InvalidRequest), a shorter one a truncation (wst:FailedAuthentication).
+  for (bool seal : {false, true}) {
+    const ProtectedMessage good = Make(seal, "p", seal ? 40 : 30);
+    ProtectedMessage longer = good;
+    longer.mutable_tag()->push_back('\0');
+    EXPECT_EQ(wire::FaultNameOf(Receive(longer)), "wst:InvalidRequest") << seal;
+    ProtectedMessage shorter = good;
+    shorter.mutable_tag()->pop_back();
+    EXPECT_EQ(wire::FaultNameOf(Receive(shorter)), "wst:FailedAuthentication") << seal;
+    ProtectedMessage empty = good;
+    empty.clear_tag();
+    EXPECT_EQ(wire::FaultNameOf(Receive(empty)), "wst:FailedAuthentication") << seal;
+    EXPECT_TRUE(Receive(good).ok());
+  }
+}
+
 TEST_F(ReceiverTest, VerifyWantsSignedAndOpenWantsSealed) {
   std::string plaintext;
   EXPECT_EQ(wire::FaultNameOf(receiver_.Open(Make(false, "p", 1), kAd,

@@ -23,8 +23,11 @@ Usage: stsctl COMMAND [flags]
 
 Commands:
   issue      obtain a new security context token (SCT) and remember it
-  renew      renew the remembered SCT (proof of possession is made for you)
-  cancel     cancel the remembered SCT (proof of possession is made for you)
+  renew      renew the remembered SCT (proof of possession is made for you);
+             the replaced instance stays acceptable for its rollover window
+  cancel     cancel the remembered SCT (proof of possession is made for you);
+             its keys are destroyed, its token stays remembered so that
+             validate can still ask about it
   validate   ask the STS whether an SCT is valid (and, for its audience or
              owner, its keys)
   health     check the gRPC health service; exit 0 only when SERVING

@@ -54,6 +54,16 @@ def _ad(associated_data):
         bytes(associated_data)
 
 
+def _check_tag_length(tag, expected):
+    """A longer tag than the primitive's is malformed (wst:InvalidRequest); a
+    shorter one is a truncation, an authentication failure."""
+    if len(tag) > expected:
+        raise _malformed(f"the tag must be {expected} bytes; it has {len(tag)}")
+    if len(tag) < expected:
+        raise StsError.refuse(Refusal.BAD_PROOF,
+                              f"the tag must be {expected} bytes (never truncated)")
+
+
 def _has_unknown_fields(message):
     try:  # protobuf >= 4.22
         from google.protobuf import unknown_fields
@@ -136,7 +146,8 @@ def fill_header(keys, derivation, protection, direction, sequence, created_ns, m
 def check_shape(message):
     """What can be checked without a key: no unknown fields, known enums, the
     algorithm and its parameters, sizes of nonce and tag. wst:InvalidRequest
-    otherwise (a short tag: wst:FailedAuthentication)."""
+    otherwise (a short tag: wst:FailedAuthentication, a long one
+    wst:InvalidRequest)."""
     if (_has_unknown_fields(message) or _has_unknown_fields(message.token)
             or _has_unknown_fields(message.derivation)):
         raise _malformed("the message carries fields this receiver does not know")
@@ -166,13 +177,11 @@ def check_shape(message):
     if message.protection == SIGN:
         if message.aead_nonce:
             raise _malformed("a signed message has no AEAD nonce")
-        if len(message.tag) != MAC_BYTES:
-            raise StsError.refuse(Refusal.BAD_PROOF, "the MAC must be 32 bytes (never truncated)")
+        _check_tag_length(message.tag, MAC_BYTES)
     elif message.protection == SEAL:
         if len(message.aead_nonce) != AEAD_NONCE_BYTES:
             raise _malformed("the AEAD nonce must be 12 bytes")
-        if len(message.tag) != AEAD_TAG_BYTES:
-            raise StsError.refuse(Refusal.BAD_PROOF, "the AEAD tag must be 16 bytes")
+        _check_tag_length(message.tag, AEAD_TAG_BYTES)
         if d.length not in (0, 32):
             raise _malformed("a sealed message's key must be 32 bytes long")
     else:
@@ -226,6 +235,7 @@ def check_tag(keys, message, associated_data):
     derivation `keys` cannot make. Constant-time comparison."""
     if message.protection != SIGN:
         raise _malformed("not a signed message")
+    _check_tag_length(message.tag, MAC_BYTES)
     expected = _sign_tag(_mac_key_for(keys, message), message, associated_data)
     if len(message.tag) != MAC_BYTES or not hmac.compare_digest(expected, message.tag):
         raise _not_authentic()
@@ -236,8 +246,7 @@ def open_payload(keys, message, associated_data):
     check_tag."""
     if message.protection != SEAL:
         raise _malformed("not a sealed message")
-    if len(message.tag) != AEAD_TAG_BYTES:
-        raise _not_authentic()
+    _check_tag_length(message.tag, AEAD_TAG_BYTES)
     aead = _aead_key_for(keys, message)
     if len(message.aead_nonce) != AEAD_NONCE_BYTES:
         raise _malformed("the sealed message has a malformed nonce or ciphertext")

@@ -192,6 +192,10 @@ class ShapeTest(unittest.TestCase):
         self.refused(lambda m: setattr(m, "tag", m.tag[:16]), "wst:FailedAuthentication")
         self.refused(lambda m: setattr(m, "tag", m.tag[:8]), "wst:FailedAuthentication", SEAL)
 
+    def test_over_long_tags_are_malformed(self):
+        self.refused(lambda m: setattr(m, "tag", m.tag + b"\0"))
+        self.refused(lambda m: setattr(m, "tag", m.tag + b"\0"), protection=SEAL)
+
     def test_sealed_shape(self):
         self.refused(lambda m: setattr(m, "aead_nonce", bytes(11)), protection=SEAL)
 
