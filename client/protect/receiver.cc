@@ -94,6 +94,7 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> Receiver::Accept(
     }
     return s;
   }
+  resolver_->Authenticated(message.token(), now);
   return keys;
 }
 

@@ -13,6 +13,7 @@
 //     (a renewed or cancelled context), and the tag is
 //     checked again if it has any
 //  5. (identifier, direction, sequence) is new          wst:FailedAuthentication
+// and then the resolver hears that the message was accepted (Authenticated).
 //
 // Thread-safe. The resolver must outlive the Receiver.
 #ifndef STS_CLIENT_PROTECT_RECEIVER_H_
@@ -51,6 +52,13 @@ class KeyResolver {
       const sts::v1::SecurityContextToken& token, absl::Time now) {
     return std::shared_ptr<const InstanceKeys>();
   }
+
+  // A message naming `token` was accepted: its tag verified under the keys
+  // Resolve (or Refresh) returned, and it was no replay. Until a resolver
+  // hears this, nothing it learnt about the context came from anyone who
+  // holds its key; a resolver that caches may keep what was confirmed safe
+  // from what unauthenticated messages make it learn (client/verifier).
+  virtual void Authenticated(const sts::v1::SecurityContextToken& token, absl::Time now) {}
 };
 
 struct ReceiverOptions {
