@@ -434,6 +434,25 @@ TEST_P(VerifierTest, TheCacheIsBounded) {
   EXPECT_EQ(verifier.stats().validations, 6u);
 }
 
+TEST_P(VerifierTest, MessagesUnderMadeUpIdentifiersCannotEvictConfirmedContexts) {
+  VerifierOptions options = Options();
+  options.max_contexts = 3;
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  for (int i = 0; i < 10; ++i) {
+    ProtectedMessage m = Signed(*client);
+    m.mutable_token()->set_identifier(
+        absl::StrCat("urn:uuid:99999999-0000-4000-8000-0000000000", 10 + i));
+    EXPECT_FALSE(verifier.Verify(m, kAd).ok());
+  }
+  // The confirmed context is still cached: no new Validate for it.
+  const uint64_t validations = verifier.stats().validations;
+  EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, validations);
+  EXPECT_LE(verifier.stats().contexts, 2 * options.max_contexts);
+}
+
 TEST_P(VerifierTest, ConcurrentMissesShareOneValidate) {
   Verifier verifier(sts_, Options());
   auto client = Client();
