@@ -12,6 +12,7 @@ Order of checks, first failure wins:
      resolver is asked once for fresher keys (a renewed or
      cancelled context) and the tag checked again if it has any
   5. (identifier, direction, sequence) is new                 wst:FailedAuthentication
+and then the resolver hears that the message was accepted (authenticated).
 
 Thread-safe.
 """
@@ -39,6 +40,12 @@ class KeyResolver:
         other InstanceKeys, None when there is nothing fresher, or raise a
         refusal. Rate-limiting is the resolver's job."""
         return None
+
+    def authenticated(self, token, now_ns):
+        """A message naming `token` was accepted (its tag verified under keys
+        resolve or refresh gave, and it was no replay). A caching resolver
+        may keep what was so confirmed safe from what unauthenticated
+        messages make it learn (verifier.py)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +105,7 @@ class Receiver:
             plaintext = self._authenticate(keys, message, associated_data, sealed)
         # 5. Replay, only once the message is known to come from a key holder.
         self._replay.accept(message.token.identifier, expected, message.sequence, now)
+        self._resolver.authenticated(message.token, now)
         return keys, plaintext
 
     @staticmethod
