@@ -2,12 +2,17 @@
 // must pass before its payload is used.
 //
 // Order of checks (docs/PROTECTED_MESSAGE.md section 5), first failure wins:
-//  1. shape (CheckShape) and the expected direction     wst:InvalidRequest
+//  1. shape (CheckShape), the expected direction, and   wst:InvalidRequest
+//     no P_SHA1 derivation unless accept_psha1
 //  2. created within the timestamp window               wst:ExpiredData
 //  3. the context and instance resolve to keys          wsc:BadContextToken,
 //     (KeyResolver)                                     wst:InvalidSecurityToken,
 //                                                       wsc:RenewNeeded,
 //                                                       wsc:UnknownDerivationSource
+//     and the message is for the receiver the context   wst:FailedAuthentication
+//     names (ReceiverFor: its audience, or its holder);  (another receiver),
+//     one that names none is refused when the context    wst:InvalidRequest
+//     has one, unless require_receiver is false          (none)
 //  4. the tag authenticates (constant time); if not,    wst:FailedAuthentication
 //     the resolver is asked once for fresher keys
 //     (a renewed or cancelled context), and the tag is
@@ -67,6 +72,14 @@ struct ReceiverOptions {
   absl::Duration timestamp_window = absl::Minutes(5);
   // Bound on the replay windows kept (one per context identifier).
   size_t max_replay_windows = 65536;
+  // Refuse messages that name no receiver when the context names one
+  // (ProtectedMessage.receiver). Off only for peers older than the field.
+  bool require_receiver = true;
+  // Accept WS-SC DerivedKeyToken (P_SHA1) message keys. Off by default: a
+  // P_SHA1 key is the same for both directions (only the sender's nonce
+  // differs), where the HKDF keys are separate per direction. Turn on for
+  // WS-SC / SOAP interop only.
+  bool accept_psha1 = false;
 };
 
 class Receiver {
@@ -90,6 +103,8 @@ class Receiver {
   const ReceiverOptions& options() const { return options_; }
 
  private:
+  absl::Status CheckReceiver(const InstanceKeys& keys, const sts::v1::ProtectedMessage& message,
+                             Direction expected) const;
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> Accept(
       const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
       Direction expected, std::string* plaintext) const;

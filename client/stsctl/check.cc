@@ -61,6 +61,7 @@ int RunCheck(const Env& env, bool open, context::StsApi* relying_party) {
     verifier::VerifierOptions options;
     options.clock = env.clock;
     options.receiver.timestamp_window = *window;
+    options.receiver.accept_psha1 = env.args.Has("accept-psha1");
     // The Verifier shares the StsApi; the command's caller keeps it alive.
     verifier::Verifier verifier(
         std::shared_ptr<context::StsApi>(relying_party, [](context::StsApi*) {}), options);
@@ -72,6 +73,7 @@ int RunCheck(const Env& env, bool open, context::StsApi* relying_party) {
     StoredResolver resolver(*std::move(stored));
     protect::ReceiverOptions options;
     options.timestamp_window = *window;
+    options.accept_psha1 = env.args.Has("accept-psha1");
     protect::Receiver receiver(&resolver, env.clock, options);
     absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> verified =
         open ? receiver.Open(*message, ad, *direction, &payload)

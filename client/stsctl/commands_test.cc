@@ -211,6 +211,25 @@ TEST_F(CommandsTest, TheHolderAcceptsAPreviousInstanceInsideItsRolloverWindow) {
   EXPECT_TRUE(absl::StrContains(late.err, "wsc:UnknownDerivationSource")) << late.err;
 }
 
+TEST_F(CommandsTest, MessagesNameTheirReceiverAndPSha1NeedsAnOptIn) {
+  ASSERT_EQ(Run("issue", {{"applies-to", testing::kInProcessAudience}}).code, 0);
+  Result elsewhere = Run("sign", {{"receiver", "spiffe://test.example/billing"}}, {}, "p");
+  ASSERT_EQ(elsewhere.code, 0) << elsewhere.err;
+  Result refused = Run("verify", {}, {"resolve"}, elsewhere.out, audience_.get());
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_TRUE(absl::StrContains(refused.err, "wst:FailedAuthentication")) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "spiffe://test.example/billing")) << refused.err;
+
+  Result psha1 = Run("sign", {{"derivation", "psha1"}}, {}, "wsc");
+  ASSERT_EQ(psha1.code, 0) << psha1.err;
+  Result not_opted_in = Run("verify", {}, {}, psha1.out);
+  EXPECT_EQ(not_opted_in.code, 1);
+  EXPECT_TRUE(absl::StrContains(not_opted_in.err, "P_SHA1")) << not_opted_in.err;
+  Result opted_in = Run("verify", {}, {"accept-psha1"}, psha1.out);
+  EXPECT_EQ(opted_in.code, 0) << opted_in.err;
+  EXPECT_EQ(opted_in.out, "wsc");
+}
+
 TEST_F(CommandsTest, TheKeyIsPrintedOnlyWhenAskedFor) {
   Result issued = Run("issue", {}, {"show-key"});
   ASSERT_EQ(issued.code, 0);

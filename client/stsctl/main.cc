@@ -77,6 +77,12 @@ Message flags (sign, seal, verify, open; --state names the SCT):
   --generation N          with psha1: the key's wsc:Generation (default: none,
                           offset 0)
   --label TEXT            with psha1: the wsc:Label (default: the WS-SC one)
+  --receiver URI          sign, seal: the principal the message is for
+                          (default: the SCT's audience; with
+                          server-to-client, its holder)
+  --accept-psha1          verify, open: accept P_SHA1 derived keys (WS-SC
+                          peers); refused by default, as they are not
+                          separated by direction
   --resolve               verify, open: act as the relying party: fetch the
                           key with Validate from the STS (connection flags),
                           instead of using the remembered SCT
@@ -95,9 +101,9 @@ const std::set<std::string> kValueFlags = {
     "addr", "ca",       "cert",     "key",        "server-name",
     "timeout", "state", "applies-to", "lifetime", "key-size",
     "computed-key-algorithm", "identifier", "service",
-    "in", "out", "ad", "direction", "derivation", "generation", "label", "window"};
+    "in", "out", "ad", "direction", "derivation", "generation", "label", "window", "receiver"};
 const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
-                                            "base64", "resolve"};
+                                            "base64", "resolve", "accept-psha1"};
 
 // The commands that talk to the STS get an StsApi over a mutual-TLS channel.
 int WithSts(const Env& env, int (*command)(const Env&, context::StsApi&)) {

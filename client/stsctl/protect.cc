@@ -30,7 +30,10 @@ int RunProtect(const Env& env, bool seal) {
   protect::FillHeader(*stored->current, *derivation,
                       seal ? sts::v1::ProtectedMessage::PROTECTION_SEAL
                            : sts::v1::ProtectedMessage::PROTECTION_SIGN,
-                      *direction, static_cast<uint64_t>(absl::ToUnixMicros(now)), now, &message);
+                      *direction, static_cast<uint64_t>(absl::ToUnixMicros(now)), now, &message,
+                      env.args.Get("receiver").empty()
+                          ? std::nullopt
+                          : std::optional<std::string>(env.args.Get("receiver")));
   *message.mutable_payload() = *std::move(payload);
   const std::string ad = env.args.Get("ad");
   absl::Status s = seal ? protect::SealInPlace(*stored->current, &message, ad)

@@ -380,7 +380,21 @@ absl::Status KeyCache::MayUse(const sts::v1::ValidateResponse& v) const {
                   "the STS released no keys to this relying party (it is not the context's "
                   "audience)");
   }
-  return absl::OkStatus();
+  if (options_.accept_owner_keys) return absl::OkStatus();
+  switch (v.keys_released_to()) {
+    case sts::v1::ValidateResponse::KEYS_RELEASED_TO_AUDIENCE:
+      return absl::OkStatus();
+    case sts::v1::ValidateResponse::KEYS_RELEASED_TO_OWNER:
+      return Refuse(Refusal::kNotPermitted,
+                    "the STS released the keys to this relying party as the context's owner, "
+                    "not its audience: messages under it could be the audience's forgeries "
+                    "(set accept_owner_keys to accept them)");
+    default:
+      if (!options_.expected_audience.empty()) return absl::OkStatus();  // checked above
+      return Refuse(Refusal::kNotPermitted,
+                    "the STS did not say why it released the keys (an STS older than "
+                    "keys_released_to); set expected_audience");
+  }
 }
 
 void KeyCache::Merge(Entry& entry, const sts::v1::SecurityContextToken& target,

@@ -39,6 +39,12 @@
 //    messages under made-up identifiers cannot push out the first kind.
 // Concurrent misses for one context share one Validate call.
 //
+// Binding (docs/PROTECTED_MESSAGE.md sections 5 and 8): a request must name
+// the context's applies_to as its receiver; contexts whose keys the STS
+// released to us as their owner rather than their audience are refused
+// (PERMISSION_DENIED, wst:RequestFailed) unless options.accept_owner_keys;
+// P_SHA1-derived messages only with options.receiver.accept_psha1.
+//
 // Contract: thread-safe. The StsApi must be a client authenticated as the
 // audience the contexts were issued for (applies_to); otherwise the STS
 // releases no keys and every message is refused (PERMISSION_DENIED,

@@ -78,6 +78,7 @@ class VerifierTest : public ::testing::TestWithParam<StoreKind> {
     auto info = std::make_shared<protect::ContextInfo>();
     info->identifier = client.identifier();
     info->cookie = cookie;
+    info->applies_to = kAudience;  // addressed as the holder's messages are
     absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys =
         InstanceKeys::Create(std::move(info), instance, crypto::SecretBytes(32));
     EXPECT_TRUE(keys.ok()) << keys.status();
@@ -394,6 +395,77 @@ TEST_P(VerifierTest, ExpectedAudienceIsEnforced) {
   auto client = Client();
   EXPECT_EQ(verifier.Verify(Signed(*client), kAd).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+TEST_P(VerifierTest, KeysReleasedToTheContextsOwnerAreRefusedByDefault) {
+  // A service of the context's owner verifying the owner's own context would
+  // accept what the audience, which holds the same key, forged.
+  Verifier owner(client_, Options());
+  auto client = Client();
+  const absl::Status s = owner.Verify(Signed(*client), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
+  // The audience's verifier accepts it; the owner's only when told to.
+  Verifier audience(sts_, Options());
+  EXPECT_TRUE(audience.Verify(Signed(*client), kAd).ok());
+  VerifierOptions lenient = Options();
+  lenient.accept_owner_keys = true;
+  Verifier owner_on_purpose(client_, lenient);
+  EXPECT_TRUE(owner_on_purpose.Verify(Signed(*client), kAd).ok());
+}
+
+TEST_P(VerifierTest, MessagesAreBoundToTheirReceiver) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage request = Signed(*client);
+  EXPECT_EQ(request.receiver(), kAudience);  // the context's applies_to, by default
+  ASSERT_TRUE(verifier.Verify(request, kAd).ok());
+  // The answer names the holder, and the holder checks it.
+  absl::StatusOr<ProtectedMessage> answer = verifier.Sign(request.token(), "answer", kAd);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->receiver(), "spiffe://test.example/client");
+  EXPECT_TRUE(client->Verify(*answer, kAd).ok());
+  // A holder that addresses its messages elsewhere, or nowhere, is refused
+  // here before its tag is even checked.
+  for (const std::string& addressed_to : {std::string("spiffe://test.example/billing"),
+                                          std::string()}) {
+    context::SecurityContextOptions options;
+    options.clock = &clock_;
+    options.renewal = RenewalMode::kManual;
+    options.addressed_to = addressed_to;
+    sts::v1::IssueRequest issue;
+    issue.set_applies_to(kAudience);
+    auto other = *SecurityContext::Issue(client_, issue, options);
+    const absl::Status s = verifier.Verify(Signed(*other), kAd).status();
+    EXPECT_EQ(wire::FaultNameOf(s), addressed_to.empty() ? "wst:InvalidRequest"
+                                                         : "wst:FailedAuthentication")
+        << s;
+  }
+  // An answer addressed to someone else is refused by the holder.
+  ProtectedMessage misdirected = *answer;
+  misdirected.set_receiver("spiffe://test.example/someone-else");
+  EXPECT_EQ(wire::FaultNameOf(client->Verify(misdirected, kAd)), "wst:FailedAuthentication");
+}
+
+TEST_P(VerifierTest, PSha1MessagesAreRefusedUnlessTheReceiverOptsIn) {
+  // P_SHA1 DerivedKeyToken keys are not separated by direction.
+  context::SecurityContextOptions options;
+  options.clock = &clock_;
+  options.renewal = RenewalMode::kManual;
+  options.derivation.algorithm = protect::DerivationOptions::Algorithm::kPSha1;
+  sts::v1::IssueRequest request;
+  request.set_applies_to(kAudience);
+  absl::StatusOr<std::unique_ptr<SecurityContext>> client =
+      SecurityContext::Issue(client_, request, options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Verifier verifier(sts_, Options());
+  const absl::Status s = verifier.Verify(Signed(**client), kAd).status();
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << s;
+  EXPECT_EQ(verifier.stats().validations, 0u);  // refused before any lookup
+  VerifierOptions interop = Options();
+  interop.receiver.accept_psha1 = true;
+  Verifier opted_in(sts_, interop);
+  EXPECT_TRUE(opted_in.Verify(Signed(**client), kAd).ok());
 }
 
 TEST_P(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {

@@ -8,6 +8,7 @@ sections 3-4).
            || Bytes(derivation.nonce) || U32(start kind) || U64(start value)
            || U32(derivation.length) || U64(sequence) || I64(created_unix_nanos)
            || Bytes(aead_nonce) || Bytes(associated data)
+           [ || Bytes(receiver), only when the message names one ]
   SIGN: tag = HMAC-SHA256(sign key, header || Bytes(payload))
   SEAL: payload || tag = AES-256-GCM(encrypt key, aead_nonce, plaintext, AAD = header)
 
@@ -39,6 +40,7 @@ MAX_IDENTIFIER_BYTES = 1024
 MAX_INSTANCE_BYTES = 64
 MAX_COOKIE_BYTES = 16 * 1024
 MAX_ALGORITHM_BYTES = 256
+MAX_RECEIVER_BYTES = 1024
 
 
 def _malformed(reason):
@@ -98,7 +100,7 @@ def canonical_header(message, associated_data):
     kind, value = (1, d.offset) if which == "offset" else \
         (2, d.generation) if which == "generation" else (0, 0)
     token = message.token
-    return (CanonicalWriter()
+    w = (CanonicalWriter()
             .bytes(DOMAIN)
             .u32(message.protection)
             .u32(message.direction)
@@ -114,13 +116,27 @@ def canonical_header(message, associated_data):
             .u64(message.sequence)
             .i64(message.created_unix_nanos)
             .bytes(message.aead_nonce)
-            .bytes(_ad(associated_data))
-            .release())
+            .bytes(_ad(associated_data)))
+    # The receiver only when there is one: messages without it keep their
+    # bytes, and the two forms never coincide (the longer one ends in
+    # Bytes(receiver); every field before is fixed-size or length-prefixed).
+    if message.receiver:
+        w.bytes(message.receiver)
+    return w.release()
 
 
-def fill_header(keys, derivation, protection, direction, sequence, created_ns, message):
+def receiver_for(keys, direction):
+    """Who a message in `direction` under `keys` is for: the context's audience
+    (applies_to) from its holder, its holder (principal) from the audience;
+    "" when the context does not say."""
+    return keys.info.applies_to if direction == Direction.CLIENT_TO_SERVER else keys.info.principal
+
+
+def fill_header(keys, derivation, protection, direction, sequence, created_ns, message,
+                receiver=None):
     """Sets token (identifier, instance, cookie), derivation, protection,
-    direction, sequence and created; leaves payload, aead_nonce and tag."""
+    direction, sequence, created and receiver (None: receiver_for(keys,
+    direction); "": none); leaves payload, aead_nonce and tag."""
     message.token.identifier = keys.identifier
     message.token.instance = keys.instance
     message.token.cookie = keys.info.cookie
@@ -141,6 +157,7 @@ def fill_header(keys, derivation, protection, direction, sequence, created_ns, m
     message.direction = int(direction)
     message.sequence = sequence
     message.created_unix_nanos = created_ns
+    message.receiver = receiver_for(keys, direction) if receiver is None else receiver
 
 
 def check_shape(message):
@@ -160,6 +177,8 @@ def check_shape(message):
         raise _malformed("token.wsu_id must be empty in a message")
     if len(token.cookie) > MAX_COOKIE_BYTES:
         raise _malformed("oversized context cookie")
+    if len(message.receiver.encode("utf-8")) > MAX_RECEIVER_BYTES:
+        raise _malformed("oversized receiver")
     if message.direction not in (ProtectedMessage.DIRECTION_CLIENT_TO_SERVER,
                                  ProtectedMessage.DIRECTION_SERVER_TO_CLIENT):
         raise _malformed("unknown message direction")
@@ -258,5 +277,5 @@ def open_payload(keys, message, associated_data):
 
 
 __all__ = ["ProtectedMessage", "SIGN", "SEAL", "DerivationOptions", "canonical_header",
-           "fill_header", "check_shape", "sign_in_place", "seal_in_place", "check_tag",
+           "fill_header", "receiver_for", "check_shape", "sign_in_place", "seal_in_place", "check_tag",
            "open_payload", "parse", "direction_of"]

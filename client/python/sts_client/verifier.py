@@ -53,6 +53,7 @@ from .instance_keys import ContextInfo, InstanceKeys
 from .message import SEAL, SIGN, ProtectedMessage, fill_header, parse, seal_in_place, sign_in_place
 from .proto import token_pb2
 from .receiver import KeyResolver, Receiver, ReceiverOptions
+from .sts import KEYS_RELEASED_TO_AUDIENCE, KEYS_RELEASED_TO_OWNER
 
 _TRANSPORT_FAILURES = frozenset([
     grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -64,8 +65,14 @@ _TRANSPORT_FAILURES = frozenset([
 @dataclasses.dataclass(frozen=True)
 class VerifierOptions:
     """Durations in seconds. expected_audience, when set, refuses contexts issued
-    for another audience even if the STS released their keys to us (e.g.
-    because we are also their owner)."""
+    for another audience even if the STS released their keys to us.
+    accept_owner_keys accepts contexts whose keys the STS released to us as
+    their owner rather than their audience (Validation.keys_released_to); off
+    by default, since a service of the owner that accepted messages under the
+    owner's own context would accept what the audience, which holds the same
+    key, forged (an STS too old to say is trusted only with expected_audience).
+    receiver: timestamp and replay windows, the receiver binding and the P_SHA1
+    opt-in for incoming messages."""
 
     clock: typing.Any = SYSTEM_CLOCK
     max_contexts: int = 10_000
@@ -73,6 +80,7 @@ class VerifierOptions:
     negative_ttl: float = 10.0
     min_refresh_interval: float = 1.0
     expected_audience: str = ""
+    accept_owner_keys: bool = False
     receiver: ReceiverOptions = ReceiverOptions()
     derivation: DerivationOptions = DerivationOptions()
 
@@ -429,7 +437,19 @@ class _Cache(KeyResolver):
             return StsError.refuse(Refusal.NOT_PERMITTED,
                                    "the STS released no keys to this relying party (it is not "
                                    "the context's audience)")
-        return None
+        if self._options.accept_owner_keys or v.keys_released_to == KEYS_RELEASED_TO_AUDIENCE:
+            return None
+        if v.keys_released_to == KEYS_RELEASED_TO_OWNER:
+            return StsError.refuse(Refusal.NOT_PERMITTED,
+                                   "the STS released the keys to this relying party as the "
+                                   "context's owner, not its audience: messages under it could "
+                                   "be the audience's forgeries (set accept_owner_keys to accept "
+                                   "them)")
+        if self._options.expected_audience:
+            return None  # checked above
+        return StsError.refuse(Refusal.NOT_PERMITTED,
+                               "the STS did not say why it released the keys (an STS older than "
+                               "keys_released_to); set expected_audience")
 
     @staticmethod
     def _merge(entry, target, v, now_ns):

@@ -18,7 +18,7 @@ from sts_client.clock import seconds_to_ns
 from sts_client.computed_key import CK_PSHA1
 from sts_client.errors import Refusal
 from sts_client.proto import token_pb2
-from sts_client.sts import STATUS_INVALID, STATUS_VALID
+from sts_client.sts import KEYS_RELEASED_TO_AUDIENCE, STATUS_INVALID, STATUS_VALID
 
 PRINCIPAL = "spiffe://test.example/client"
 
@@ -45,6 +45,7 @@ class FakeSts(StsApi):
         self.fail_next_renew = None   # an StsError to raise once
         self.fail_validate = None     # an StsError to raise on every Validate
         self.release_keys = True
+        self.keys_released_to = KEYS_RELEASED_TO_AUDIENCE  # what Validate says when it releases
         self.issues = self.renewals = self.cancels = self.validations = 0
 
     def _answer(self, identifier, context, entropy, algorithm, key_bits, lifetime):
@@ -140,4 +141,5 @@ class FakeSts(StsApi):
             return Validation(True, STATUS_VALID, "valid",
                               token_pb2.SecurityContextToken(identifier=token.identifier,
                                                              instance=str(c.current)),
-                              c.expires, PRINCIPAL, c.applies_to, 256, keys)
+                              c.expires, PRINCIPAL, c.applies_to, 256, keys,
+                              self.keys_released_to if keys else 0)

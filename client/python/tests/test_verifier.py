@@ -45,7 +45,8 @@ class VerifierTest(unittest.TestCase):
     def forged(self, context, instance, cookie):
         """What someone who knows only a context's identifier can send: any
         instance and cookie, a tag under a key of their own."""
-        keys = InstanceKeys(ContextInfo(context.identifier, cookie, "", ""), instance, bytes(32))
+        keys = InstanceKeys(ContextInfo(context.identifier, cookie, "", AUDIENCE), instance,
+                            bytes(32))
         self.forged_sequence += 1
         return self.with_keys(keys, self.forged_sequence)
 
@@ -250,6 +251,42 @@ class VerifierTest(unittest.TestCase):
         v = Verifier(self.sts, self.options(expected_audience="spiffe://test.example/other"))
         self.assertEqual(self.fault(v, self.client().sign(b"request", AD)).code().name,
                          "PERMISSION_DENIED")
+
+    def test_keys_released_to_the_owner_are_refused_by_default(self):
+        from sts_client.sts import KEYS_RELEASED_TO_OWNER, KEYS_RELEASED_TO_UNSPECIFIED
+        c = self.client()
+        self.sts.keys_released_to = KEYS_RELEASED_TO_OWNER
+        e = self.fault(Verifier(self.sts, self.options()), c.sign(b"request", AD))
+        self.assertEqual((e.code().name, e.fault), ("PERMISSION_DENIED", "wst:RequestFailed"))
+        Verifier(self.sts, self.options(accept_owner_keys=True)).verify(c.sign(b"request", AD), AD)
+        # An STS that does not say: trusted only with an explicit audience.
+        self.sts.keys_released_to = KEYS_RELEASED_TO_UNSPECIFIED
+        self.fault(Verifier(self.sts, self.options()), c.sign(b"request", AD))
+        Verifier(self.sts, self.options(expected_audience=AUDIENCE)).verify(
+            c.sign(b"request", AD), AD)
+
+    def test_messages_are_bound_to_their_receiver(self):
+        v = Verifier(self.sts, self.options())
+        c = self.client()
+        request = c.sign(b"request", AD)
+        self.assertEqual(request.receiver, AUDIENCE)
+        v.verify(request, AD)
+        answer = v.sign(request.token, b"answer", AD)
+        self.assertEqual(answer.receiver, "spiffe://test.example/client")
+        c.verify(answer, AD)
+        for addressed_to, fault in (("spiffe://test.example/billing", "wst:FailedAuthentication"),
+                                    ("", "wst:InvalidRequest")):
+            with self.subTest(addressed_to=addressed_to):
+                other = SecurityContext.issue(
+                    self.sts, AUDIENCE,
+                    options=SecurityContextOptions(clock=self.clock, renewal=RenewalMode.MANUAL,
+                                                   addressed_to=addressed_to))
+                self.assertEqual(self.fault(v, other.sign(b"request", AD)).fault, fault)
+        misdirected = v.sign(request.token, b"answer", AD)
+        misdirected.receiver = "spiffe://test.example/someone-else"
+        with self.assertRaises(StsError) as caught:
+            c.verify(misdirected, AD)
+        self.assertEqual(caught.exception.fault, "wst:FailedAuthentication")
 
     def test_cached_keys_outlive_an_sts_outage_but_new_contexts_do_not(self):
         v = Verifier(self.sts, self.options(revalidate_after=30, min_refresh_interval=1))
