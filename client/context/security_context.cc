@@ -432,7 +432,7 @@ absl::Status SecurityContext::Protect(ProtectedMessage* message, absl::string_vi
                       seal ? ProtectedMessage::PROTECTION_SEAL : ProtectedMessage::PROTECTION_SIGN,
                       Direction::kClientToServer,
                       next_sequence_.fetch_add(1, std::memory_order_relaxed),
-                      options_.clock->Now(), message);
+                      options_.clock->Now(), message, options_.addressed_to);
   return seal ? protect::SealInPlace(**keys, message, associated_data)
               : protect::SignInPlace(**keys, message, associated_data);
 }

@@ -30,6 +30,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -83,9 +84,14 @@ struct SecurityContextOptions {
   absl::Duration renew_lifetime = absl::ZeroDuration();
   uint32_t renew_key_size = 0;
   // How outgoing message keys are derived (HKDF by default; P_SHA1 for WS-SC
-  // peers), and the checks on incoming messages.
+  // peers), and the checks on incoming messages (answers made with P_SHA1
+  // keys need receiver.accept_psha1).
   protect::DerivationOptions derivation;
   protect::ReceiverOptions receiver;
+  // The principal every message sent names as its receiver
+  // (ProtectedMessage.receiver, covered by the tag). Unset: the context's
+  // applies_to, the relying party the STS releases its keys to; "": none.
+  std::optional<std::string> addressed_to;
 };
 
 class SecurityContext {

@@ -46,6 +46,8 @@ class StsKeys : public protect::KeyResolver {
       auto info = std::make_shared<protect::ContextInfo>();
       info->identifier = token.identifier();
       info->cookie = token.cookie();
+      info->principal = v->principal();
+      info->applies_to = v->applies_to();
       return InstanceKeys::Create(std::move(info), key.instance(),
                                   crypto::SecretBytes::FromString(key.key()));
     }
@@ -97,7 +99,13 @@ class SecurityContextTest : public ::testing::TestWithParam<StoreKind> {
   std::shared_ptr<InProcessStsClient> client_ = sts_->ClientAs(testing::kInProcessClient);
   std::shared_ptr<InProcessStsClient> audience_ = sts_->ClientAs(testing::kInProcessAudience);
   StsKeys sts_keys_{audience_.get()};
-  protect::Receiver server_{&sts_keys_, &clock_};
+  // The relying party's checks, opted in to P_SHA1 for the WS-SC case.
+  protect::ReceiverOptions PSha1Too() {
+    protect::ReceiverOptions options;
+    options.accept_psha1 = true;
+    return options;
+  }
+  protect::Receiver server_{&sts_keys_, &clock_, PSha1Too()};
 };
 
 INSTANTIATE_TEST_SUITE_P(BothStores, SecurityContextTest,

@@ -47,12 +47,13 @@ void AddMetadata(const ProtectedMessage& message,
   metadata->emplace(kSequenceHeader, absl::StrCat(message.sequence()));
   metadata->emplace(kCreatedHeader, absl::StrCat(message.created_unix_nanos()));
   metadata->emplace(kMacHeader, message.tag());
+  if (!message.receiver().empty()) metadata->emplace(kReceiverHeader, message.receiver());
 }
 
 absl::Status MessageFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
     ProtectedMessage* message) {
-  absl::string_view identifier, instance, cookie, sequence, created, mac;
+  absl::string_view identifier, instance, cookie, sequence, created, mac, receiver;
   absl::Status s = One(metadata, kContextHeader, &identifier);
   if (absl::IsNotFound(s)) {
     return Refuse(Refusal::kUnauthenticated,
@@ -69,8 +70,11 @@ absl::Status MessageFromMetadata(
     }
     if (!s.ok()) return s;
   }
-  s = One(metadata, kCookieHeader, &cookie);
-  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  for (auto [name, value] : {std::pair{kCookieHeader, &cookie},
+                             std::pair{kReceiverHeader, &receiver}}) {
+    s = One(metadata, name, value);
+    if (!s.ok() && !absl::IsNotFound(s)) return s;
+  }
 
   uint64_t seq = 0;
   if (!absl::SimpleAtoi(sequence, &seq)) {
@@ -92,6 +96,7 @@ absl::Status MessageFromMetadata(
   message->set_sequence(seq);
   message->set_created_unix_nanos(created_nanos);
   message->set_tag(std::string(mac));
+  message->set_receiver(std::string(receiver));
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 //                   sts-seq          sequence number, decimal
 //                   sts-created      created_unix_nanos, decimal
 //                   sts-mac-bin      the 32-byte HMAC-SHA256 tag
+//                   sts-receiver     the principal the call is for (if any)
 //
 // Shared by the client interceptor and the server-side wrapper; thread-safe.
 #ifndef STS_CLIENT_GRPC_CALL_PROTECTION_H_
@@ -35,6 +36,7 @@ inline constexpr char kCookieHeader[] = "sts-cookie-bin";
 inline constexpr char kSequenceHeader[] = "sts-seq";
 inline constexpr char kCreatedHeader[] = "sts-created";
 inline constexpr char kMacHeader[] = "sts-mac-bin";
+inline constexpr char kReceiverHeader[] = "sts-receiver";
 
 // Deterministic serialization of `request` into `out` (replacing it).
 void SerializeDeterministically(const google::protobuf::MessageLite& request, std::string* out);

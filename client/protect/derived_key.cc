@@ -28,9 +28,10 @@ absl::StatusOr<uint64_t> CheckedStart(const DerivedKeyParams& params) {
   if (params.generation.has_value() && params.offset != 0) {
     return Refuse(Refusal::kMalformedRequest, "derived key has both an offset and a generation");
   }
-  // start + length must stay within P_SHA1's bound; checked before
-  // multiplying so that generation * length cannot overflow.
-  const uint64_t limit = crypto::kPSha1MaxOutput;
+  // start + length must stay within the stream a receiver will compute;
+  // checked before multiplying so that generation * length cannot overflow.
+  static_assert(kMaxDerivedKeyStreamBytes <= crypto::kPSha1MaxOutput);
+  const uint64_t limit = kMaxDerivedKeyStreamBytes;
   if (params.generation.has_value()) {
     if (*params.generation > limit / length - 1) {
       return Refuse(Refusal::kMalformedRequest, "derived-key generation too large");

@@ -61,6 +61,13 @@ inline constexpr size_t kMaxDerivedKeyNonceSize = 128;
 inline constexpr size_t kMaxDerivedKeyLabelSize = 256;
 inline constexpr uint32_t kMinDerivedKeyLength = 16;
 inline constexpr uint32_t kMaxDerivedKeyLength = 64;
+// start + length, at most: the part of the P_SHA1 stream a receiver will
+// compute for a DerivedKeyToken it did not choose. WS-SC peers derive keys at
+// small offsets or generations (WCF and WSS4J use offset 0 or a generation of
+// a few 32-byte keys); a forged token asking for a key deep in the stream
+// would otherwise cost up to ~50,000 HMAC-SHA1 blocks before its MAC is
+// checked. 4096 bytes is 205 blocks.
+inline constexpr uint64_t kMaxDerivedKeyStreamBytes = 4096;
 
 // The HKDF info string, e.g. "sts.v1 message sign client-to-server".
 std::string HkdfInfo(Purpose purpose, Direction direction);
@@ -82,8 +89,8 @@ struct DerivedKeyParams {
 
 // P_SHA1(secret = context key, seed = label || nonce), bytes
 // [start, start + length). Refuses nonces outside 16..128 bytes, labels over
-// 256 bytes, lengths outside 16..64, a start past 1 MiB, and both an offset
-// and a generation.
+// 256 bytes, lengths outside 16..64, start + length past
+// kMaxDerivedKeyStreamBytes (4096), and both an offset and a generation.
 absl::StatusOr<crypto::SecretBytes> DerivePSha1Key(absl::Span<const uint8_t> context_key,
                                                    const DerivedKeyParams& params);
 

@@ -141,6 +141,35 @@ TEST(DerivedKeyTest, RefusesBadParameters) {
   EXPECT_FALSE(DeriveMessageKey({}, Purpose::kSign, Direction::kClientToServer).ok());
 }
 
+TEST(DerivedKeyTest, StartPlusLengthStaysWithinWhatWsScPeersUse) {
+  // offset + length <= 4096 bytes (kMaxDerivedKeyStreamBytes), however the
+  // start is given.
+  auto derives = [](DerivedKeyParams p) { return DerivePSha1Key(Key(), p).ok(); };
+  DerivedKeyParams p;
+  p.nonce = Nonce();
+  p.offset = 4096 - 32;
+  EXPECT_TRUE(derives(p));
+  p.offset = 4096 - 32 + 1;
+  EXPECT_FALSE(derives(p));
+  p.offset = 4096 - 16;
+  p.length = 16;
+  EXPECT_TRUE(derives(p));
+  p.offset = 0;
+  p.length = 32;
+  p.generation = 4096 / 32 - 1;
+  EXPECT_TRUE(derives(p));
+  p.generation = 4096 / 32;
+  EXPECT_FALSE(derives(p));
+  p.length = 64;
+  p.generation = 4096 / 64;
+  EXPECT_FALSE(derives(p));
+  sts::v1::KeyDerivation d;
+  d.set_algorithm(std::string(kPSha1Derivation));
+  d.set_nonce(Nonce());
+  d.set_offset(1 << 20);
+  EXPECT_EQ(wire::FaultNameOf(PSha1ParamsOf(d).status()), "wst:InvalidRequest");
+}
+
 TEST(DerivedKeyTest, ParamsOfAKeyDerivation) {
   sts::v1::KeyDerivation d;
   d.set_algorithm(std::string(kPSha1Derivation2005));

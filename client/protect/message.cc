@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "client/crypto/aead.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/constant_time.h"
@@ -23,6 +24,7 @@ constexpr size_t kMaxIdentifierBytes = 1024;
 constexpr size_t kMaxInstanceBytes = 64;
 constexpr size_t kMaxCookieBytes = 16 * 1024;
 constexpr size_t kMaxAlgorithmBytes = 256;
+constexpr size_t kMaxReceiverBytes = 1024;
 
 absl::Status Malformed(absl::string_view reason) {
   return Refuse(Refusal::kMalformedRequest, reason);
@@ -37,6 +39,20 @@ std::array<uint8_t, 4> U32Be(size_t n) {
   const uint32_t v = static_cast<uint32_t>(n);
   return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
           static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
+
+// docs/PROTECTED_MESSAGE.md section 5, step 1: a tag longer than the
+// primitive's is malformed; a shorter one is a truncation, which is an
+// authentication failure (truncated tags are never accepted).
+absl::Status CheckTagLength(absl::string_view tag, size_t expected) {
+  if (tag.size() > expected) {
+    return Malformed(absl::StrCat("the tag must be ", expected, " bytes; it has ", tag.size()));
+  }
+  if (tag.size() < expected) {
+    return Refuse(Refusal::kBadProof,
+                  absl::StrCat("the tag must be ", expected, " bytes (never truncated)"));
+  }
+  return absl::OkStatus();
 }
 
 bool HasUnknownFields(const google::protobuf::Message& m) {
@@ -104,13 +120,17 @@ void WriteHeaderStart(uint32_t protection, uint32_t direction,
       .U32(d.length());
 }
 
-// Fields 13-16: what changes per message.
+// Fields 13-16, what changes per message, and field 17, the receiver, only
+// when there is one: messages without it keep the bytes they always had, and
+// the two forms never coincide (the header with a receiver is longer by
+// Bytes(receiver), and every field before it is length-prefixed or fixed).
 void WriteHeaderEnd(const ProtectedMessage& message, absl::string_view associated_data,
                     wire::CanonicalWriter& w) {
   w.U64(message.sequence())
       .I64(message.created_unix_nanos())
       .Bytes(message.aead_nonce())
       .Bytes(associated_data);
+  if (!message.receiver().empty()) w.Bytes(message.receiver());
 }
 
 // Whether the first twelve header fields of `message` are those
@@ -139,7 +159,7 @@ MacInput MacInputFor(const InstanceKeys& keys, const crypto::HmacSha256Key& key,
                      const ProtectedMessage& message, absl::string_view associated_data) {
   const Direction direction = DirectionOf(message);
   if (&key == &keys.MacKey(direction) && HasInstanceHeaderStart(keys, message)) {
-    wire::CanonicalWriter w(32 + associated_data.size());
+    wire::CanonicalWriter w(40 + associated_data.size() + message.receiver().size());
     WriteHeaderEnd(message, associated_data, w);
     return {&keys.MacKeyAfterHeaderStart(direction), w.Release()};
   }
@@ -160,7 +180,8 @@ std::string CanonicalHeader(const ProtectedMessage& message, absl::string_view a
   const sts::v1::KeyDerivation& d = message.derivation();
   wire::CanonicalWriter w(192 + message.token().identifier().size() +
                           message.token().cookie().size() + d.algorithm().size() +
-                          d.label().size() + d.nonce().size() + associated_data.size());
+                          d.label().size() + d.nonce().size() + associated_data.size() +
+                          message.receiver().size());
   WriteHeaderStart(static_cast<uint32_t>(message.protection()),
                    static_cast<uint32_t>(message.direction()), message.token(), d, w);
   WriteHeaderEnd(message, associated_data, w);
@@ -187,7 +208,8 @@ std::string HkdfSignHeaderStart(absl::string_view identifier, absl::string_view 
 
 void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,
                 ProtectedMessage::Protection protection, Direction direction, uint64_t sequence,
-                absl::Time created, ProtectedMessage* message) {
+                absl::Time created, ProtectedMessage* message,
+                const std::optional<std::string>& receiver) {
   sts::v1::SecurityContextToken* token = message->mutable_token();
   token->set_identifier(keys.identifier());
   token->set_instance(keys.instance());
@@ -210,6 +232,7 @@ void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,
   message->set_direction(static_cast<ProtectedMessage::Direction>(direction));
   message->set_sequence(sequence);
   message->set_created_unix_nanos(absl::ToUnixNanos(created));
+  message->set_receiver(receiver.has_value() ? *receiver : ReceiverFor(keys, direction));
 }
 
 absl::Status CheckShape(const ProtectedMessage& message) {
@@ -226,6 +249,7 @@ absl::Status CheckShape(const ProtectedMessage& message) {
   }
   if (!token.wsu_id().empty()) return Malformed("token.wsu_id must be empty in a message");
   if (token.cookie().size() > kMaxCookieBytes) return Malformed("oversized context cookie");
+  if (message.receiver().size() > kMaxReceiverBytes) return Malformed("oversized receiver");
   if (message.direction() != ProtectedMessage::DIRECTION_CLIENT_TO_SERVER &&
       message.direction() != ProtectedMessage::DIRECTION_SERVER_TO_CLIENT) {
     return Malformed("unknown message direction");
@@ -247,16 +271,18 @@ absl::Status CheckShape(const ProtectedMessage& message) {
   switch (message.protection()) {
     case ProtectedMessage::PROTECTION_SIGN:
       if (!message.aead_nonce().empty()) return Malformed("a signed message has no AEAD nonce");
-      if (message.tag().size() != crypto::HmacSha256Key::kTagSize) {
-        return Refuse(Refusal::kBadProof, "the MAC must be 32 bytes (never truncated)");
+      if (absl::Status s = CheckTagLength(message.tag(), crypto::HmacSha256Key::kTagSize);
+          !s.ok()) {
+        return s;
       }
       break;
     case ProtectedMessage::PROTECTION_SEAL:
       if (message.aead_nonce().size() != crypto::AesGcmKey::kNonceSize) {
         return Malformed("the AEAD nonce must be 12 bytes");
       }
-      if (message.tag().size() != crypto::AesGcmKey::kTagSize) {
-        return Refuse(Refusal::kBadProof, "the AEAD tag must be 16 bytes");
+      if (absl::Status s = CheckTagLength(message.tag(), crypto::AesGcmKey::kTagSize);
+          !s.ok()) {
+        return s;
       }
       if (d.length() != 0 && d.length() != 32) {
         return Malformed("a sealed message's key must be 32 bytes long");
@@ -313,6 +339,10 @@ absl::Status CheckTag(const InstanceKeys& keys, const ProtectedMessage& message,
   if (message.protection() != ProtectedMessage::PROTECTION_SIGN) {
     return Malformed("not a signed message");
   }
+  if (absl::Status s = CheckTagLength(message.tag(), crypto::HmacSha256Key::kTagSize);
+      !s.ok()) {
+    return s;
+  }
   const crypto::HmacSha256Key* key = nullptr;
   auto hold = MacKeyFor(keys, message, &key);
   if (!hold.ok()) return hold.status();
@@ -331,7 +361,9 @@ absl::Status OpenPayload(const InstanceKeys& keys, const ProtectedMessage& messa
   if (message.protection() != ProtectedMessage::PROTECTION_SEAL) {
     return Malformed("not a sealed message");
   }
-  if (message.tag().size() != crypto::AesGcmKey::kTagSize) return NotAuthentic();
+  if (absl::Status s = CheckTagLength(message.tag(), crypto::AesGcmKey::kTagSize); !s.ok()) {
+    return s;
+  }
   const crypto::AesGcmKey* key = nullptr;
   auto hold = AeadKeyFor(keys, message, &key);
   if (!hold.ok()) return hold.status();

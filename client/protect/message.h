@@ -9,6 +9,7 @@
 //            || U32(derivation.length) || U64(sequence)
 //            || I64(created_unix_nanos)
 //            || Bytes(aead_nonce) || Bytes(associated data)
+//            [ || Bytes(receiver), only when the message names one ]
 //   Sign: tag = HMAC-SHA256(sign key, header || Bytes(payload))
 //   Seal: payload || tag = AES-256-GCM(encrypt key, aead_nonce, plaintext, AAD = header)
 //
@@ -55,15 +56,26 @@ std::string CanonicalHeader(const sts::v1::ProtectedMessage& message,
 std::string HkdfSignHeaderStart(absl::string_view identifier, absl::string_view instance,
                                 absl::string_view cookie, Direction direction);
 
+// Who a message in `direction` under `keys` is for: the context's audience
+// (applies_to) from its holder, its holder (principal) from the audience;
+// "" when the context does not say.
+inline const std::string& ReceiverFor(const InstanceKeys& keys, Direction direction) {
+  return direction == Direction::kClientToServer ? keys.info().applies_to
+                                                 : keys.info().principal;
+}
+
 // Fills token (identifier, instance, cookie), derivation, protection,
-// direction, sequence and created; leaves payload, aead_nonce and tag alone.
+// direction, sequence, created and receiver (unset: ReceiverFor(keys,
+// direction); "": none); leaves payload, aead_nonce and tag alone.
 void FillHeader(const InstanceKeys& keys, const DerivationOptions& derivation,
                 sts::v1::ProtectedMessage::Protection protection, Direction direction,
-                uint64_t sequence, absl::Time created, sts::v1::ProtectedMessage* message);
+                uint64_t sequence, absl::Time created, sts::v1::ProtectedMessage* message,
+                const std::optional<std::string>& receiver = std::nullopt);
 
 // Checks what can be checked without a key: known enums, algorithm and its
 // parameters, sizes of nonce and tag, no unknown fields.
-// wst:InvalidRequest otherwise.
+// wst:InvalidRequest otherwise, except a tag shorter than the primitive's
+// (a truncation): wst:FailedAuthentication.
 absl::Status CheckShape(const sts::v1::ProtectedMessage& message);
 
 // Sender. `message` holds a header (FillHeader) and the payload in clear.

@@ -92,6 +92,39 @@ TEST(MessageTest, SignKnownAnswerHkdf) {
             "f6f6095fbfe9ae8edd8b21fd1b5f5323bce2d63b89bf3caf2ae13b733f50a651");
 }
 
+TEST(MessageTest, SignKnownAnswerWithAReceiver) {
+  // docs/PROTECTED_MESSAGE.md section 7: Bytes(receiver) follows Bytes(A).
+  ProtectedMessage m;
+  FillHeader(*Keys(), {}, ProtectedMessage::PROTECTION_SIGN, Direction::kClientToServer, 7,
+             absl::FromUnixSeconds(1'700'000'000) + absl::Nanoseconds(5), &m,
+             std::string("spiffe://example.org/inventory"));
+  m.set_payload("hello");
+  ASSERT_TRUE(SignInPlace(*Keys(), &m, kMethod).ok());
+  EXPECT_EQ(absl::BytesToHexString(m.tag()),
+            "e436ac9e4e5b9f280f7b00e3b1c83983eabeb5d84b33a09bd83b78e1d120cb3c");
+  EXPECT_TRUE(CheckTag(*Keys(), m, kMethod).ok());
+  // The receiver is covered: another one, or none, changes the tag.
+  for (const char* other : {"spiffe://example.org/billing", ""}) {
+    ProtectedMessage changed = m;
+    changed.set_receiver(other);
+    EXPECT_EQ(wire::FaultNameOf(CheckTag(*Keys(), changed, kMethod)), "wst:FailedAuthentication")
+        << other;
+  }
+  // A message without one keeps the bytes it always had (the known answer
+  // above, SignKnownAnswerHkdf); sealed messages cover it too.
+  auto keys = Keys();
+  ProtectedMessage sealed;
+  FillHeader(*keys, {}, ProtectedMessage::PROTECTION_SEAL, Direction::kClientToServer, 8,
+             kCreated, &sealed, std::string("spiffe://example.org/inventory"));
+  sealed.set_payload("secret");
+  ASSERT_TRUE(SealInPlace(*keys, &sealed, kMethod).ok());
+  std::string plaintext;
+  ASSERT_TRUE(OpenPayload(*keys, sealed, kMethod, &plaintext).ok());
+  sealed.set_receiver("spiffe://example.org/billing");
+  EXPECT_EQ(wire::FaultNameOf(OpenPayload(*keys, sealed, kMethod, &plaintext)),
+            "wst:FailedAuthentication");
+}
+
 TEST(MessageTest, VerifyKnownAnswerPSha1Generation) {
   // A message as a WS-SC peer would make it: its own nonce, generation 1.
   ProtectedMessage m;

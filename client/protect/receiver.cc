@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
 #include "client/protect/message.h"
 #include "client/wire/fault.h"
@@ -25,6 +26,20 @@ absl::Status Authenticate(const InstanceKeys& keys, const ProtectedMessage& mess
 }
 
 }  // namespace
+
+absl::Status Receiver::CheckReceiver(const InstanceKeys& keys, const ProtectedMessage& message,
+                                     Direction expected) const {
+  const std::string& ours = ReceiverFor(keys, expected);
+  if (message.receiver() == ours) return absl::OkStatus();
+  if (message.receiver().empty()) {
+    if (!options_.require_receiver) return absl::OkStatus();
+    return Refuse(Refusal::kMalformedRequest,
+                  absl::StrCat("the message names no receiver; it must name ", ours));
+  }
+  return Refuse(Refusal::kBadProof,
+                absl::StrCat("the message is for ", message.receiver(), ", not for ",
+                             ours.empty() ? std::string("a context without one") : ours));
+}
 
 Receiver::Receiver(KeyResolver* resolver, const Clock* clock, ReceiverOptions options)
     : resolver_(resolver),
@@ -62,6 +77,11 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> Receiver::Accept(
   if (DirectionOf(message) != expected) {
     return Refuse(Refusal::kMalformedRequest, "the message was sent in the other direction");
   }
+  if (IsPSha1(message.derivation().algorithm()) && !options_.accept_psha1) {
+    return Refuse(Refusal::kMalformedRequest,
+                  "this receiver does not accept P_SHA1 derived keys (they are not separated "
+                  "by direction); it must opt in (accept_psha1) for WS-SC peers");
+  }
   // 2. Time. Checked before any key is looked up: stale messages cost nothing.
   const absl::Time now = clock_->Now();
   if (absl::AbsDuration(now - CreatedOf(message)) > options_.timestamp_window) {
@@ -71,6 +91,7 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> Receiver::Accept(
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys =
       resolver_->Resolve(message.token(), now);
   if (!keys.ok()) return keys.status();
+  if (absl::Status s = CheckReceiver(**keys, message, expected); !s.ok()) return s;
   // 4. The tag; one second chance with fresher keys.
   absl::Status authentic = Authenticate(**keys, message, associated_data, plaintext);
   if (authentic.code() == absl::StatusCode::kUnauthenticated) {
@@ -94,6 +115,7 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> Receiver::Accept(
     }
     return s;
   }
+  resolver_->Authenticated(message.token(), now);
   return keys;
 }
 

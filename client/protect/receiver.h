@@ -2,17 +2,23 @@
 // must pass before its payload is used.
 //
 // Order of checks (docs/PROTECTED_MESSAGE.md section 5), first failure wins:
-//  1. shape (CheckShape) and the expected direction     wst:InvalidRequest
+//  1. shape (CheckShape), the expected direction, and   wst:InvalidRequest
+//     no P_SHA1 derivation unless accept_psha1
 //  2. created within the timestamp window               wst:ExpiredData
 //  3. the context and instance resolve to keys          wsc:BadContextToken,
 //     (KeyResolver)                                     wst:InvalidSecurityToken,
 //                                                       wsc:RenewNeeded,
 //                                                       wsc:UnknownDerivationSource
+//     and the message is for the receiver the context   wst:FailedAuthentication
+//     names (ReceiverFor: its audience, or its holder);  (another receiver),
+//     one that names none is refused when the context    wst:InvalidRequest
+//     has one, unless require_receiver is false          (none)
 //  4. the tag authenticates (constant time); if not,    wst:FailedAuthentication
 //     the resolver is asked once for fresher keys
 //     (a renewed or cancelled context), and the tag is
 //     checked again if it has any
 //  5. (identifier, direction, sequence) is new          wst:FailedAuthentication
+// and then the resolver hears that the message was accepted (Authenticated).
 //
 // Thread-safe. The resolver must outlive the Receiver.
 #ifndef STS_CLIENT_PROTECT_RECEIVER_H_
@@ -51,6 +57,13 @@ class KeyResolver {
       const sts::v1::SecurityContextToken& token, absl::Time now) {
     return std::shared_ptr<const InstanceKeys>();
   }
+
+  // A message naming `token` was accepted: its tag verified under the keys
+  // Resolve (or Refresh) returned, and it was no replay. Until a resolver
+  // hears this, nothing it learnt about the context came from anyone who
+  // holds its key; a resolver that caches may keep what was confirmed safe
+  // from what unauthenticated messages make it learn (client/verifier).
+  virtual void Authenticated(const sts::v1::SecurityContextToken& token, absl::Time now) {}
 };
 
 struct ReceiverOptions {
@@ -59,6 +72,14 @@ struct ReceiverOptions {
   absl::Duration timestamp_window = absl::Minutes(5);
   // Bound on the replay windows kept (one per context identifier).
   size_t max_replay_windows = 65536;
+  // Refuse messages that name no receiver when the context names one
+  // (ProtectedMessage.receiver). Off only for peers older than the field.
+  bool require_receiver = true;
+  // Accept WS-SC DerivedKeyToken (P_SHA1) message keys. Off by default: a
+  // P_SHA1 key is the same for both directions (only the sender's nonce
+  // differs), where the HKDF keys are separate per direction. Turn on for
+  // WS-SC / SOAP interop only.
+  bool accept_psha1 = false;
 };
 
 class Receiver {
@@ -82,6 +103,8 @@ class Receiver {
   const ReceiverOptions& options() const { return options_; }
 
  private:
+  absl::Status CheckReceiver(const InstanceKeys& keys, const sts::v1::ProtectedMessage& message,
+                             Direction expected) const;
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> Accept(
       const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
       Direction expected, std::string* plaintext) const;

@@ -198,6 +198,133 @@ TEST_F(ReceiverTest, ARefreshThatFindsTheContextCancelledRefuses) {
   EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
 }
 
+// A resolver that must not be reached: the checks before it refuse.
+class UnreachableResolver final : public KeyResolver {
+ public:
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Resolve(
+      const sts::v1::SecurityContextToken& token, absl::Time now) override {
+    ADD_FAILURE() << "a key was resolved for a message that should have been refused first";
+    return wire::Refuse(wire::Refusal::kInternal, "unreachable");
+  }
+};
+
+TEST_F(ReceiverTest, AnOversizedDerivedKeyStreamIsRefusedBeforeAnyKeyIsResolved) {
+  // A forged DerivedKeyToken asking for a key deep in the P_SHA1 stream:
+  // refused from its parameters alone, before a key is looked up (so before
+  // any derivation), whichever start form it uses.
+  UnreachableResolver unreachable;
+  ReceiverOptions options;
+  options.accept_psha1 = true;  // so that it is the bound that refuses
+  Receiver receiver(&unreachable, &clock_, options);
+  for (int form = 0; form < 2; ++form) {
+    for (bool seal : {false, true}) {
+      ProtectedMessage m = Make(seal, "p", 1);
+      sts::v1::KeyDerivation* d = m.mutable_derivation();
+      d->Clear();
+      d->set_algorithm(std::string(kPSha1Derivation));
+      d->set_nonce(std::string(16, 'n'));
+      d->set_length(32);
+      if (form == 0) {
+        d->set_offset(4096 - 32 + 1);
+      } else {
+        d->set_generation(4096 / 32);  // starts at 4096
+      }
+      std::string plaintext;
+      const absl::Status s =
+          seal ? receiver.Open(m, kAd, Direction::kClientToServer, &plaintext).status()
+               : receiver.Verify(m, kAd, Direction::kClientToServer).status();
+      EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << s;
+    }
+  }
+}
+
+TEST_F(ReceiverTest, ATagOfTheWrongLengthIsRefusedAsTheSpecificationSays) {
+  // docs/PROTECTED_MESSAGE.md section 5, step 1: a longer tag is malformed
+  // (wst:InvalidRequest), a shorter one a truncation (wst:FailedAuthentication).
+  for (bool seal : {false, true}) {
+    const ProtectedMessage good = Make(seal, "p", seal ? 40 : 30);
+    ProtectedMessage longer = good;
+    longer.mutable_tag()->push_back('\0');
+    EXPECT_EQ(wire::FaultNameOf(Receive(longer)), "wst:InvalidRequest") << seal;
+    ProtectedMessage shorter = good;
+    shorter.mutable_tag()->pop_back();
+    EXPECT_EQ(wire::FaultNameOf(Receive(shorter)), "wst:FailedAuthentication") << seal;
+    ProtectedMessage empty = good;
+    empty.clear_tag();
+    EXPECT_EQ(wire::FaultNameOf(Receive(empty)), "wst:FailedAuthentication") << seal;
+    EXPECT_TRUE(Receive(good).ok());
+  }
+}
+
+TEST_F(ReceiverTest, PSha1KeysAreRefusedUnlessTheReceiverOptsIn) {
+  // A DerivedKeyToken key is the same whatever the direction; HKDF keys are
+  // not. Refused before any key is looked up.
+  DerivationOptions psha1;
+  psha1.algorithm = DerivationOptions::Algorithm::kPSha1;
+  for (bool seal : {false, true}) {
+    ProtectedMessage m;
+    FillHeader(*keys_, psha1,
+               seal ? ProtectedMessage::PROTECTION_SEAL : ProtectedMessage::PROTECTION_SIGN,
+               Direction::kClientToServer, seal ? 61 : 60, clock_.Now(), &m);
+    m.set_payload("p");
+    ASSERT_TRUE((seal ? SealInPlace(*keys_, &m, kAd) : SignInPlace(*keys_, &m, kAd)).ok());
+    const int resolves = resolver_.resolves_;
+    const absl::Status refused = Receive(m);
+    EXPECT_EQ(wire::FaultNameOf(refused), "wst:InvalidRequest") << refused;
+    EXPECT_NE(refused.message().find("P_SHA1"), absl::string_view::npos);
+    EXPECT_EQ(resolver_.resolves_, resolves);
+    ReceiverOptions options;
+    options.accept_psha1 = true;
+    Receiver opted_in(&resolver_, &clock_, options);
+    std::string plaintext;
+    EXPECT_TRUE((seal ? opted_in.Open(m, kAd, Direction::kClientToServer, &plaintext).status()
+                      : opted_in.Verify(m, kAd, Direction::kClientToServer).status())
+                    .ok());
+  }
+}
+
+TEST_F(ReceiverTest, AMessageIsForTheReceiverItsContextNames) {
+  auto info = std::make_shared<ContextInfo>();
+  info->identifier = kId;
+  info->principal = "spiffe://test.example/client";
+  info->applies_to = "spiffe://test.example/relying-party";
+  auto keys = *InstanceKeys::Create(info, "1", *crypto::RandomSecret(32));
+  resolver_.keys_["1"] = keys;
+  // From the holder to the audience, and the answers back: each names the
+  // other (FillHeader's default).
+  ProtectedMessage request = Make(false, "p", 70, keys.get());
+  EXPECT_EQ(request.receiver(), "spiffe://test.example/relying-party");
+  EXPECT_TRUE(Receive(request).ok());
+  ProtectedMessage answer = Make(false, "p", 71, keys.get(), Direction::kServerToClient);
+  EXPECT_EQ(answer.receiver(), "spiffe://test.example/client");
+  EXPECT_TRUE(Receive(answer, Direction::kServerToClient).ok());
+  // Addressed to someone else: refused, whoever made it.
+  ProtectedMessage elsewhere;
+  FillHeader(*keys, {}, ProtectedMessage::PROTECTION_SIGN, Direction::kClientToServer, 72,
+             clock_.Now(), &elsewhere, std::string("spiffe://test.example/billing"));
+  elsewhere.set_payload("p");
+  ASSERT_TRUE(SignInPlace(*keys, &elsewhere, kAd).ok());
+  const absl::Status other = Receive(elsewhere);
+  EXPECT_EQ(other.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(wire::FaultNameOf(other), "wst:FailedAuthentication");
+  EXPECT_NE(other.message().find("spiffe://test.example/billing"), absl::string_view::npos);
+  // Addressed to no one: refused unless the receiver allows it.
+  ProtectedMessage nobody;
+  FillHeader(*keys, {}, ProtectedMessage::PROTECTION_SIGN, Direction::kClientToServer, 73,
+             clock_.Now(), &nobody, std::string());
+  nobody.set_payload("p");
+  ASSERT_TRUE(SignInPlace(*keys, &nobody, kAd).ok());
+  EXPECT_EQ(wire::FaultNameOf(Receive(nobody)), "wst:InvalidRequest");
+  ReceiverOptions lenient;
+  lenient.require_receiver = false;
+  Receiver old_peers(&resolver_, &clock_, lenient);
+  EXPECT_TRUE(old_peers.Verify(nobody, kAd, Direction::kClientToServer).ok());
+  // A context without an audience takes no receiver.
+  ProtectedMessage named = Make(false, "p", 74);
+  named.set_receiver("spiffe://test.example/relying-party");
+  EXPECT_EQ(wire::FaultNameOf(Receive(named)), "wst:FailedAuthentication");
+}
+
 TEST_F(ReceiverTest, VerifyWantsSignedAndOpenWantsSealed) {
   std::string plaintext;
   EXPECT_EQ(wire::FaultNameOf(receiver_.Open(Make(false, "p", 1), kAd,

@@ -583,6 +583,13 @@ absl::StatusOr<Received> Receiver::Process(absl::string_view envelope, bool requ
     const absl::Time now = options_.clock->Now();
     const absl::Time until = std::max(now, results.timestamp->created) + options_.timestamp_window;
     if (absl::Status s = replay_.Insert(p.signature_value(), until, now); !s.ok()) return s;
+    if (p.context() != nullptr) {
+      sts::v1::SecurityContextToken accepted;
+      accepted.set_identifier(p.context()->identifier);
+      accepted.set_instance(results.signatures.front().key.source.instance());
+      accepted.set_cookie(p.context()->cookie);
+      resolver_->Accepted(accepted);
+    }
   }
   Received out;
   for (xmlNode* child = e->body->children; child != nullptr; child = child->next) {

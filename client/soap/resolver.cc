@@ -26,6 +26,9 @@ class RelyingParty final : public SctKeyResolver {
       const sts::v1::SecurityContextToken& token) override {
     return verifier_->ResolveKeys(token);
   }
+  void Accepted(const sts::v1::SecurityContextToken& token) override {
+    verifier_->Authenticated(token);
+  }
 
  private:
   const std::shared_ptr<verifier::Verifier> verifier_;

@@ -25,6 +25,11 @@ class SctKeyResolver {
   virtual ~SctKeyResolver() = default;
   virtual absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> Resolve(
       const sts::v1::SecurityContextToken& token) = 0;
+  // A message signed under `token`'s keys passed every check (signature,
+  // coverage, time, replay): the resolver may trust what it resolved for it
+  // (the relying party's cache marks the context confirmed, so forged
+  // messages can no longer displace its keys).
+  virtual void Accepted(const sts::v1::SecurityContextToken& token) {}
 };
 
 // The holder's side: messages under its own context (e.g. the relying

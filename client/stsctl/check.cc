@@ -41,6 +41,13 @@ int RunCheck(const Env& env, bool open, context::StsApi* relying_party) {
   if (!direction.ok()) return Fail(env, direction.status());
   absl::StatusOr<absl::Duration> window = DurationFlag(env.args, "window", "5m");
   if (!window.ok()) return Fail(env, window.status());
+  // As the holder, the remembered keys first: a cancelled context refuses
+  // whatever the input.
+  absl::StatusOr<StoredKeys> stored;
+  if (relying_party == nullptr) {
+    stored = LoadStoredKeys(StatePath(env.args));
+    if (!stored.ok()) return Fail(env, stored.status());
+  }
   absl::StatusOr<sts::v1::ProtectedMessage> message = ReadMessage(env);
   if (!message.ok()) return Fail(env, message.status());
   const std::string ad = env.args.Get("ad");
@@ -54,6 +61,7 @@ int RunCheck(const Env& env, bool open, context::StsApi* relying_party) {
     verifier::VerifierOptions options;
     options.clock = env.clock;
     options.receiver.timestamp_window = *window;
+    options.receiver.accept_psha1 = env.args.Has("accept-psha1");
     // The Verifier shares the StsApi; the command's caller keeps it alive.
     verifier::Verifier verifier(
         std::shared_ptr<context::StsApi>(relying_party, [](context::StsApi*) {}), options);
@@ -62,11 +70,10 @@ int RunCheck(const Env& env, bool open, context::StsApi* relying_party) {
     if (!verified.ok()) return Fail(env, verified.status());
     who = *verified;
   } else {
-    absl::StatusOr<StoredKeys> stored = LoadStoredKeys(StatePath(env.args));
-    if (!stored.ok()) return Fail(env, stored.status());
     StoredResolver resolver(*std::move(stored));
     protect::ReceiverOptions options;
     options.timestamp_window = *window;
+    options.accept_psha1 = env.args.Has("accept-psha1");
     protect::Receiver receiver(&resolver, env.clock, options);
     absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> verified =
         open ? receiver.Open(*message, ad, *direction, &payload)

@@ -4,6 +4,8 @@
 #include "client/stsctl/command.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -131,6 +133,101 @@ TEST_F(CommandsTest, BadInputIsRefusedWithTheReason) {
   Result expired = Run("sign", {}, {}, "late");
   EXPECT_EQ(expired.code, 1);
   EXPECT_TRUE(absl::StrContains(expired.err, "wsc:RenewNeeded")) << expired.err;
+}
+
+TEST_F(CommandsTest, ACancelledContextIsKeptWithoutItsKeySoValidateAsksTheSts) {
+  ASSERT_EQ(Run("issue", {{"applies-to", testing::kInProcessAudience}}).code, 0);
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> first = LoadContext(state_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string first_key = first->requested_proof_token().binary_secret().value();
+  ASSERT_EQ(Run("renew").code, 0);  // a superseded instance is remembered too
+  std::string state_before;
+  {
+    std::ifstream file(state_, std::ios::binary);
+    state_before.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> issued = LoadContext(state_);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  const std::string key = issued->requested_proof_token().binary_secret().value();
+  ASSERT_EQ(key.size(), 32u);
+  ASSERT_NE(state_before.find(key), std::string::npos);
+
+  Result cancelled = Run("cancel");
+  ASSERT_EQ(cancelled.code, 0) << cancelled.err;
+  // The five-minute tour: validate now says invalid, asking the STS about the
+  // remembered token.
+  Result after = Run("validate");
+  EXPECT_EQ(after.code, 3) << after.err;
+  EXPECT_TRUE(absl::StrContains(after.out, "status:     invalid (cancelled)")) << after.out;
+  // No key is left in the state file.
+  std::string state_after;
+  {
+    std::ifstream file(state_, std::ios::binary);
+    state_after.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  ASSERT_FALSE(state_after.empty());
+  EXPECT_EQ(state_after.find(key), std::string::npos);
+  EXPECT_EQ(state_after.find(first_key), std::string::npos);
+  EXPECT_TRUE(absl::StrContains(state_after, issued->requested_security_token().identifier()));
+  // Everything that needs the key refuses, saying why.
+  for (const char* command : {"renew", "sign", "seal", "verify", "open"}) {
+    Result refused = Run(command, {}, {}, "payload");
+    EXPECT_EQ(refused.code, 1) << command;
+    EXPECT_TRUE(absl::StrContains(refused.err, "wst:InvalidSecurityToken")) << command << ": "
+                                                                             << refused.err;
+    EXPECT_TRUE(absl::StrContains(refused.err, "cancelled")) << command << ": " << refused.err;
+  }
+  // Cancelling again is harmless.
+  Result again = Run("cancel");
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_TRUE(absl::StrContains(again.out, "already cancelled")) << again.out;
+  EXPECT_EQ(client_->cancels(), 1);
+}
+
+TEST_F(CommandsTest, TheHolderAcceptsAPreviousInstanceInsideItsRolloverWindow) {
+  ASSERT_EQ(Run("issue", {{"applies-to", testing::kInProcessAudience}}).code, 0);
+  Result before = Run("sign", {{"direction", "server-to-client"}}, {}, "made under instance 1");
+  ASSERT_EQ(before.code, 0) << before.err;
+  Result sealed = Run("seal", {{"direction", "server-to-client"}}, {}, "sealed under 1");
+  ASSERT_EQ(sealed.code, 0) << sealed.err;
+  ASSERT_EQ(Run("renew").code, 0);
+  // docs/PROTECTED_MESSAGE.md section 5: an instance inside its rollover
+  // window is accepted (an answer the relying party made before it saw the
+  // renewal).
+  Result verified = Run("verify", {{"direction", "server-to-client"}}, {}, before.out);
+  EXPECT_EQ(verified.code, 0) << verified.err;
+  EXPECT_EQ(verified.out, "made under instance 1");
+  Result opened = Run("open", {{"direction", "server-to-client"}}, {}, sealed.out);
+  EXPECT_EQ(opened.code, 0) << opened.err;
+  EXPECT_EQ(opened.out, "sealed under 1");
+  // The current instance still works, and the previous one ends with its
+  // window (5 minutes), not with the context.
+  Result current = Run("sign", {}, {}, "instance 2");
+  ASSERT_EQ(Run("verify", {}, {}, current.out).code, 0);
+  clock_.Advance(absl::Minutes(5) + absl::Seconds(1));
+  Result late = Run("verify", {{"direction", "server-to-client"}, {"window", "10m"}}, {},
+                    before.out);
+  EXPECT_EQ(late.code, 1);
+  EXPECT_TRUE(absl::StrContains(late.err, "wsc:UnknownDerivationSource")) << late.err;
+}
+
+TEST_F(CommandsTest, MessagesNameTheirReceiverAndPSha1NeedsAnOptIn) {
+  ASSERT_EQ(Run("issue", {{"applies-to", testing::kInProcessAudience}}).code, 0);
+  Result elsewhere = Run("sign", {{"receiver", "spiffe://test.example/billing"}}, {}, "p");
+  ASSERT_EQ(elsewhere.code, 0) << elsewhere.err;
+  Result refused = Run("verify", {}, {"resolve"}, elsewhere.out, audience_.get());
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_TRUE(absl::StrContains(refused.err, "wst:FailedAuthentication")) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "spiffe://test.example/billing")) << refused.err;
+
+  Result psha1 = Run("sign", {{"derivation", "psha1"}}, {}, "wsc");
+  ASSERT_EQ(psha1.code, 0) << psha1.err;
+  Result not_opted_in = Run("verify", {}, {}, psha1.out);
+  EXPECT_EQ(not_opted_in.code, 1);
+  EXPECT_TRUE(absl::StrContains(not_opted_in.err, "P_SHA1")) << not_opted_in.err;
+  Result opted_in = Run("verify", {}, {"accept-psha1"}, psha1.out);
+  EXPECT_EQ(opted_in.code, 0) << opted_in.err;
+  EXPECT_EQ(opted_in.out, "wsc");
 }
 
 TEST_F(CommandsTest, TheKeyIsPrintedOnlyWhenAskedFor) {

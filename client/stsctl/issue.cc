@@ -16,7 +16,7 @@ int RunIssue(const Env& env, context::StsApi& sts) {
   // The WS-Trust XML form instead of the summary (the key only with
   // --show-key); the context is remembered all the same.
   env.out << IssueResponseXmlText(*response, env.args.Has("show-key"));
-  return Remember(env, *std::move(response), *entropy, /*print=*/false);
+  return Remember(env, *std::move(response), *entropy, /*renewed=*/nullptr, /*print=*/false);
 }
 
 }  // namespace sts::stsctl

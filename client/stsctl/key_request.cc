@@ -57,15 +57,23 @@ template absl::StatusOr<std::string> FillKeyRequest(const Env&, sts::v1::IssueRe
 template absl::StatusOr<std::string> FillKeyRequest(const Env&, sts::v1::RenewRequest*);
 
 int Remember(const Env& env, sts::v1::RequestSecurityTokenResponse response,
-             const std::string& entropy, bool print) {
+             const std::string& entropy, StoredContext* renewed, bool print) {
   absl::StatusOr<crypto::SecretBytes> key = KeyFromResponse(response, crypto::AsBytes(entropy));
   if (!key.ok()) return Fail(env, key.status());
   // Stored as a binary secret, which replaces the computed-key marker.
   const std::string computed_key_algorithm = response.requested_proof_token().computed_key();
   response.mutable_requested_proof_token()->mutable_binary_secret()->set_value(
       reinterpret_cast<const char*>(key->data()), key->size());
-  if (absl::Status s = SaveContext(StatePath(env.args), response); !s.ok()) return Fail(env, s);
-  if (print) PrintContext(env, response, computed_key_algorithm);
+  StoredContext fresh;
+  StoredContext* stored = renewed;
+  if (stored == nullptr) {
+    fresh.current = std::move(response);
+    stored = &fresh;
+  } else {
+    Supersede(*stored, std::move(response), env.clock->Now());
+  }
+  if (absl::Status s = SaveState(StatePath(env.args), *stored); !s.ok()) return Fail(env, s);
+  if (print) PrintContext(env, stored->current, computed_key_algorithm);
   return 0;
 }
 

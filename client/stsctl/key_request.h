@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/stsctl/command.h"
+#include "client/stsctl/state.h"
 #include "sts/v1/sts.pb.h"
 
 namespace sts::stsctl {
@@ -21,9 +22,10 @@ absl::StatusOr<std::string> FillKeyRequest(const Env& env, Request* request);
 
 // Resolves the key of `response` (the binary secret, or the key computed from
 // `entropy`), stores the context in the state file and, if `print`, prints
-// it.
+// it. With `renewed`, the state it renewed: its current instance is kept as a
+// superseded one for its rollover window (state.h).
 int Remember(const Env& env, sts::v1::RequestSecurityTokenResponse response,
-             const std::string& entropy, bool print = true);
+             const std::string& entropy, StoredContext* renewed = nullptr, bool print = true);
 
 }  // namespace sts::stsctl
 

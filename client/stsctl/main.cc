@@ -25,8 +25,11 @@ Usage: stsctl COMMAND [flags]
 
 Commands:
   issue      obtain a new security context token (SCT) and remember it
-  renew      renew the remembered SCT (proof of possession is made for you)
-  cancel     cancel the remembered SCT (proof of possession is made for you)
+  renew      renew the remembered SCT (proof of possession is made for you);
+             the replaced instance stays acceptable for its rollover window
+  cancel     cancel the remembered SCT (proof of possession is made for you);
+             its keys are destroyed, its token stays remembered so that
+             validate can still ask about it
   validate   ask the STS whether an SCT is valid (and, for its audience or
              owner, its keys)
   health     check the gRPC health service; exit 0 only when SERVING
@@ -79,6 +82,12 @@ Message flags (sign, seal, verify, open; --state names the SCT):
   --generation N          with psha1: the key's wsc:Generation (default: none,
                           offset 0)
   --label TEXT            with psha1: the wsc:Label (default: the WS-SC one)
+  --receiver URI          sign, seal: the principal the message is for
+                          (default: the SCT's audience; with
+                          server-to-client, its holder)
+  --accept-psha1          verify, open: accept P_SHA1 derived keys (WS-SC
+                          peers); refused by default, as they are not
+                          separated by direction
   --resolve               verify, open: act as the relying party: fetch the
                           key with Validate from the STS (connection flags),
                           instead of using the remembered SCT
@@ -97,9 +106,9 @@ const std::set<std::string> kValueFlags = {
     "addr", "ca",       "cert",     "key",        "server-name",
     "timeout", "state", "applies-to", "lifetime", "key-size",
     "computed-key-algorithm", "identifier", "service",
-    "in", "out", "ad", "direction", "derivation", "generation", "label", "window"};
+    "in", "out", "ad", "direction", "derivation", "generation", "label", "window", "receiver"};
 const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
-                                            "base64", "resolve"};
+                                            "base64", "resolve", "accept-psha1"};
 
 std::set<std::string> With(std::set<std::string> flags, const std::set<std::string>& more) {
   flags.insert(more.begin(), more.end());

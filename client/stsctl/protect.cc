@@ -27,14 +27,17 @@ int RunProtect(const Env& env, bool seal) {
   sts::v1::ProtectedMessage message;
   // A new process per message: sequence numbers from the clock (in
   // microseconds) keep increasing across runs, as a receiver's window needs.
-  protect::FillHeader(*stored->keys, *derivation,
+  protect::FillHeader(*stored->current, *derivation,
                       seal ? sts::v1::ProtectedMessage::PROTECTION_SEAL
                            : sts::v1::ProtectedMessage::PROTECTION_SIGN,
-                      *direction, static_cast<uint64_t>(absl::ToUnixMicros(now)), now, &message);
+                      *direction, static_cast<uint64_t>(absl::ToUnixMicros(now)), now, &message,
+                      env.args.Get("receiver").empty()
+                          ? std::nullopt
+                          : std::optional<std::string>(env.args.Get("receiver")));
   *message.mutable_payload() = *std::move(payload);
   const std::string ad = env.args.Get("ad");
-  absl::Status s = seal ? protect::SealInPlace(*stored->keys, &message, ad)
-                        : protect::SignInPlace(*stored->keys, &message, ad);
+  absl::Status s = seal ? protect::SealInPlace(*stored->current, &message, ad)
+                        : protect::SignInPlace(*stored->current, &message, ad);
   if (!s.ok()) return Fail(env, s);
   std::string out = message.SerializeAsString();
   if (env.args.Has("base64")) out = absl::Base64Escape(out) + "\n";

@@ -1,4 +1,5 @@
-// stsctl renew: renew the remembered context, proving possession of its key.
+// stsctl renew: renew the remembered context, proving possession of its key;
+// the instance it replaces stays acceptable for its rollover window.
 #include "client/crypto/bytes.h"
 #include "client/stsctl/command.h"
 #include "client/stsctl/flags.h"
@@ -8,18 +9,19 @@
 namespace sts::stsctl {
 
 int RunRenew(const Env& env, context::StsApi& sts) {
-  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> context =
-      LoadContext(StatePath(env.args));
-  if (!context.ok()) return Fail(env, context.status());
+  absl::StatusOr<StoredContext> stored = LoadState(StatePath(env.args));
+  if (!stored.ok()) return Fail(env, stored.status());
+  if (absl::Status s = CheckNotCancelled(*stored); !s.ok()) return Fail(env, s);
   sts::v1::RenewRequest request;
   absl::StatusOr<std::string> entropy = FillKeyRequest(env, &request);
   if (!entropy.ok()) return Fail(env, entropy.status());
+  const sts::v1::RequestSecurityTokenResponse& current = stored->current;
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response =
-      sts.Renew(context->requested_security_token(),
-                crypto::AsBytes(context->requested_proof_token().binary_secret().value()),
+      sts.Renew(current.requested_security_token(),
+                crypto::AsBytes(current.requested_proof_token().binary_secret().value()),
                 request);
   if (!response.ok()) return Fail(env, response.status());
-  return Remember(env, *std::move(response), *entropy);
+  return Remember(env, *std::move(response), *entropy, &*stored);
 }
 
 }  // namespace sts::stsctl

@@ -21,9 +21,17 @@ struct VerifierOptions {
   absl::Duration negative_ttl = absl::Seconds(10);
   absl::Duration min_refresh_interval = absl::Seconds(1);
   // When set, contexts issued for another audience are refused even if the
-  // STS released their keys to us (e.g. because we are also their owner).
+  // STS released their keys to us.
   std::string expected_audience;
-  // Timestamp and replay windows for incoming messages.
+  // Accept contexts whose keys the STS released to us as their owner rather
+  // than their audience (ValidateResponse.keys_released_to). Off by default:
+  // a service of the owner that accepted messages under the owner's own
+  // context would accept what the audience, which holds the same key, forged.
+  // An STS too old to say why it released keys is trusted only with
+  // expected_audience set.
+  bool accept_owner_keys = false;
+  // Timestamp and replay windows, the receiver binding and P_SHA1 opt-in
+  // for incoming messages.
   protect::ReceiverOptions receiver;
   // How the keys of our answers are derived.
   protect::DerivationOptions derivation;

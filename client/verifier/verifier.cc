@@ -79,6 +79,11 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> Verifier::ResolveKeys(
   return cache_->Resolve(token, clock->Now());
 }
 
+void Verifier::Authenticated(const sts::v1::SecurityContextToken& token) {
+  const Clock* clock = options_.clock == nullptr ? Clock::Real() : options_.clock;
+  cache_->Authenticated(token, clock->Now());
+}
+
 void Verifier::Forget(absl::string_view identifier) { cache_->Forget(identifier); }
 
 VerifierStats Verifier::stats() const { return cache_->stats(); }

@@ -3,24 +3,47 @@
 // (Validate, as the context's audience), and protects its answers under the
 // same contexts.
 //
-// Key cache (per context identifier):
+// Key cache (per context identifier; key_cache.h has the reasoning):
 //  - filled by Validate; holds every instance the STS released with its
 //    accept_until (the current one until the context expires, superseded ones
-//    until their rollover window ends);
+//    until their rollover window ends). Answers are merged by instance, never
+//    replace what is held;
 //  - re-validated on the first use after `revalidate_after` (default 1 min),
 //    so a cancellation is honoured within that time even for a key that still
-//    verifies; and at once (at most once per `min_refresh_interval` per
-//    context) when a message names an instance the cache does not hold (the
-//    client renewed) or does not authenticate (the context may have been
-//    cancelled or re-keyed);
-//  - negative answers (unknown, cancelled, expired, no keys for us) are
-//    cached for `negative_ttl` (default 10 s), so a stream of bad messages
-//    costs the STS one Validate per context per ttl;
+//    verifies, asking about the token of the newest message accepted under
+//    the entry (never the token of the message that happens to arrive);
+//  - a message naming an instance the cache does not hold (the client
+//    renewed), or whose tag does not verify, makes it ask the STS about that
+//    message's token, at most once per `min_refresh_interval` (1 s) per
+//    context; a message over that budget is refused UNAVAILABLE
+//    (wst:RequestFailed, retryable) and nothing is cached about it;
+//  - what the STS answers about a message's token refuses that token only:
+//    negative answers (unknown, expired, superseded, no keys for us, a
+//    refused request such as a cookie that does not open) are cached for
+//    `negative_ttl` (10 s) per (identifier, cookie) and never drop keys
+//    resolved from another token. The one exception is "cancelled", which
+//    is about the identifier and drops its keys;
+//  - so a stream of forged messages costs the STS at most one Validate per
+//    context per min_refresh_interval (plus the periodic revalidation of
+//    held keys), and cannot blank keys resolved from a genuine message. What
+//    remains: someone who knows an identifier before its holder's first
+//    message reaches the cache can spend that interval's lookup, delaying
+//    that message (UNAVAILABLE) by up to min_refresh_interval per forged
+//    message, for as long as they send one per interval; likewise the first
+//    message under a new instance after a renewal, which needs a lookup too;
 //  - if the STS cannot be reached, keys already cached keep working until
 //    their accept_until and a new Validate is tried every
 //    `min_refresh_interval`; contexts never seen are refused (UNAVAILABLE);
-//  - at most `max_contexts` entries, least recently used evicted first.
+//  - at most `max_contexts` entries whose keys verified a message, and as
+//    many others, each set evicting its own least recently used first, so
+//    messages under made-up identifiers cannot push out the first kind.
 // Concurrent misses for one context share one Validate call.
+//
+// Binding (docs/PROTECTED_MESSAGE.md sections 5 and 8): a request must name
+// the context's applies_to as its receiver; contexts whose keys the STS
+// released to us as their owner rather than their audience are refused
+// (PERMISSION_DENIED, wst:RequestFailed) unless options.accept_owner_keys;
+// P_SHA1-derived messages only with options.receiver.accept_psha1.
 //
 // Contract: thread-safe. The StsApi must be a client authenticated as the
 // audience the contexts were issued for (applies_to); otherwise the STS
@@ -78,6 +101,12 @@ class Verifier {
   // time windows and replays; refusals as Verify's.
   absl::StatusOr<std::shared_ptr<const protect::InstanceKeys>> ResolveKeys(
       const sts::v1::SecurityContextToken& token);
+
+  // For message formats other than sts.v1.ProtectedMessage (client/soap): a
+  // message under `token` (identifier, instance, cookie) whose keys came
+  // from ResolveKeys passed every check, so its context counts as confirmed
+  // (verify() does this itself for ProtectedMessages).
+  void Authenticated(const sts::v1::SecurityContextToken& token);
 
   // Drops what is cached about a context.
   void Forget(absl::string_view identifier);

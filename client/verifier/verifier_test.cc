@@ -8,7 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/context/security_context.h"
+#include "client/crypto/secret_bytes.h"
 #include "client/protect/message.h"
 #include "client/wire/fault.h"
 #include "gtest/gtest.h"
@@ -69,6 +71,20 @@ class VerifierTest : public ::testing::TestWithParam<StoreKind> {
     return m;
   }
 
+  // What someone who knows only a context's identifier can send: any
+  // instance and cookie, a tag under a key of their own.
+  ProtectedMessage Forged(const SecurityContext& client, const std::string& instance,
+                          const std::string& cookie) {
+    auto info = std::make_shared<protect::ContextInfo>();
+    info->identifier = client.identifier();
+    info->cookie = cookie;
+    info->applies_to = kAudience;  // addressed as the holder's messages are
+    absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys =
+        InstanceKeys::Create(std::move(info), instance, crypto::SecretBytes(32));
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    return With(**keys, ++forged_);
+  }
+
   ProtectedMessage Signed(SecurityContext& client) {
     absl::StatusOr<ProtectedMessage> m = client.Sign("request", kAd);
     EXPECT_TRUE(m.ok()) << m.status();
@@ -76,6 +92,7 @@ class VerifierTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   FakeClock clock_;
+  uint64_t forged_ = 1000;
   std::unique_ptr<InProcessSts> in_process_ = MakeSts(&clock_, GetParam());
   // The holder's view, and the relying party's: the audience, to whom the
   // STS releases keys.
@@ -241,6 +258,117 @@ TEST_P(VerifierTest, ForgedMessagesCostTheStsAtMostOneValidatePerInterval) {
   EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
 }
 
+TEST_P(VerifierTest, AForgedMessageCannotBlankTheKeysOfAConfirmedContext) {
+  VerifierOptions options = Options();
+  options.revalidate_after = absl::Seconds(30);
+  options.min_refresh_interval = absl::Seconds(1);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  const std::string cookie = client->token().cookie();
+  struct Attack {
+    const char* what;
+    std::string instance;
+    std::string cookie;
+  };
+  for (const Attack& attack : {
+           Attack{"an unknown instance and a forged cookie", "99", "not a cookie the STS sealed"},
+           Attack{"the current instance and a forged cookie", "1", "not a cookie the STS sealed"},
+           Attack{"a cookie over the STS's 4 KiB limit", "1", std::string(5000, 'c')},
+           Attack{"an unknown instance and a cookie over 4 KiB", "99", std::string(5000, 'c')},
+           Attack{"an unknown instance and no cookie", "99", ""},
+           Attack{"an unknown instance and the holder's cookie", "99", cookie},
+       }) {
+    clock_.Advance(absl::Seconds(1));  // never rate-limited: each may reach the STS
+    EXPECT_FALSE(verifier.Verify(Forged(*client, attack.instance, attack.cookie), kAd).ok())
+        << attack.what;
+    const absl::Status holder = verifier.Verify(Signed(*client), kAd).status();
+    EXPECT_TRUE(holder.ok()) << attack.what << ": " << holder;
+  }
+  // A revalidation that a forged message sets off asks about the token that
+  // produced the keys, not about the forged message's cookie.
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_FALSE(verifier.Verify(Forged(*client, "1", std::string(5000, 'c')), kAd).ok());
+  const absl::Status holder = verifier.Verify(Signed(*client), kAd).status();
+  EXPECT_TRUE(holder.ok()) << holder;
+}
+
+TEST_P(VerifierTest, ReplayingAnOldAuthenticTokenCannotDropANewerInstance) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage first = Signed(*client);
+  ASSERT_TRUE(verifier.Verify(first, kAd).ok());
+  ASSERT_TRUE(client->RenewNow().ok());
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  // The instance-1 token (its authentic cookie, in the stateless store) under
+  // a tag that does not verify: the STS is asked about that token, and its
+  // answer (instance 1 only; later "superseded") is merged, never replaces.
+  for (absl::Duration later : {absl::Seconds(1), absl::Minutes(5) + absl::Seconds(1)}) {
+    clock_.Advance(later);
+    ProtectedMessage replayed = first;
+    replayed.set_created_unix_nanos(absl::ToUnixNanos(clock_.Now()));
+    EXPECT_FALSE(verifier.Verify(replayed, kAd).ok());
+    const absl::Status holder = verifier.Verify(Signed(*client), kAd).status();
+    EXPECT_TRUE(holder.ok()) << absl::FormatDuration(later) << ": " << holder;
+  }
+}
+
+TEST_P(VerifierTest, AForgedCookieCannotPoisonTheHoldersFirstMessage) {
+  VerifierOptions options = Options();
+  options.negative_ttl = absl::Seconds(10);
+  options.min_refresh_interval = absl::Seconds(1);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  // Before the holder's first message, someone who knows the identifier
+  // sends one with a cookie the STS refuses (in both stores).
+  const ProtectedMessage forged = Forged(*client, "1", std::string(5000, 'c'));
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(forged, kAd).status()), "wst:InvalidRequest");
+  // The holder's first message right after: the one lookup per interval for
+  // this context is spent, so it is refused as retryable, and nothing is
+  // cached about it.
+  const absl::Status early = verifier.Verify(Signed(*client), kAd).status();
+  EXPECT_EQ(early.code(), absl::StatusCode::kUnavailable) << early;
+  EXPECT_EQ(wire::FaultNameOf(early), "wst:RequestFailed");
+  EXPECT_EQ(verifier.stats().validations, 1u);
+  // After the interval the holder's message verifies: the forged cookie's
+  // refusal was about that cookie only.
+  clock_.Advance(absl::Seconds(1));
+  const absl::Status holder = verifier.Verify(Signed(*client), kAd).status();
+  EXPECT_TRUE(holder.ok()) << holder;
+  EXPECT_EQ(verifier.stats().validations, 2u);
+  // The forged message again: its tag fails under the holder's keys, and the
+  // STS is not asked again about its cookie (it has just refused it).
+  ProtectedMessage again = forged;
+  again.set_created_unix_nanos(absl::ToUnixNanos(clock_.Now()));
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(again, kAd).status()), "wst:FailedAuthentication");
+  EXPECT_EQ(verifier.stats().validations, 2u);
+  // Under an instance the holder does not have, its own refusal answers it.
+  EXPECT_EQ(wire::FaultNameOf(
+                verifier.Verify(Forged(*client, "2", std::string(5000, 'c')), kAd).status()),
+            "wst:InvalidRequest");
+  EXPECT_EQ(verifier.stats().validations, 2u);
+  EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+}
+
+TEST_P(VerifierTest, NewForgedCookiesCostTheStsOneValidatePerContextPerInterval) {
+  VerifierOptions options = Options();
+  options.min_refresh_interval = absl::Seconds(1);
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  for (int i = 0; i < 50; ++i) {
+    // A new cookie each time, so no negative answer is ever reused.
+    const absl::Status s =
+        verifier.Verify(Forged(*client, "7", absl::StrCat("forged cookie ", i)), kAd).status();
+    EXPECT_FALSE(s.ok());
+  }
+  EXPECT_EQ(verifier.stats().validations, 2u);  // the holder's, and one lookup
+  clock_.Advance(absl::Seconds(1));
+  verifier.Verify(Forged(*client, "7", "yet another"), kAd).IgnoreError();
+  EXPECT_EQ(verifier.stats().validations, 3u);
+  EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+}
+
 TEST_P(VerifierTest, ExpiredContextsNeedRenewal) {
   Verifier verifier(sts_, Options());
   auto client = Client();
@@ -267,6 +395,77 @@ TEST_P(VerifierTest, ExpectedAudienceIsEnforced) {
   auto client = Client();
   EXPECT_EQ(verifier.Verify(Signed(*client), kAd).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+TEST_P(VerifierTest, KeysReleasedToTheContextsOwnerAreRefusedByDefault) {
+  // A service of the context's owner verifying the owner's own context would
+  // accept what the audience, which holds the same key, forged.
+  Verifier owner(client_, Options());
+  auto client = Client();
+  const absl::Status s = owner.Verify(Signed(*client), kAd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:RequestFailed");
+  // The audience's verifier accepts it; the owner's only when told to.
+  Verifier audience(sts_, Options());
+  EXPECT_TRUE(audience.Verify(Signed(*client), kAd).ok());
+  VerifierOptions lenient = Options();
+  lenient.accept_owner_keys = true;
+  Verifier owner_on_purpose(client_, lenient);
+  EXPECT_TRUE(owner_on_purpose.Verify(Signed(*client), kAd).ok());
+}
+
+TEST_P(VerifierTest, MessagesAreBoundToTheirReceiver) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage request = Signed(*client);
+  EXPECT_EQ(request.receiver(), kAudience);  // the context's applies_to, by default
+  ASSERT_TRUE(verifier.Verify(request, kAd).ok());
+  // The answer names the holder, and the holder checks it.
+  absl::StatusOr<ProtectedMessage> answer = verifier.Sign(request.token(), "answer", kAd);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->receiver(), "spiffe://test.example/client");
+  EXPECT_TRUE(client->Verify(*answer, kAd).ok());
+  // A holder that addresses its messages elsewhere, or nowhere, is refused
+  // here before its tag is even checked.
+  for (const std::string& addressed_to : {std::string("spiffe://test.example/billing"),
+                                          std::string()}) {
+    context::SecurityContextOptions options;
+    options.clock = &clock_;
+    options.renewal = RenewalMode::kManual;
+    options.addressed_to = addressed_to;
+    sts::v1::IssueRequest issue;
+    issue.set_applies_to(kAudience);
+    auto other = *SecurityContext::Issue(client_, issue, options);
+    const absl::Status s = verifier.Verify(Signed(*other), kAd).status();
+    EXPECT_EQ(wire::FaultNameOf(s), addressed_to.empty() ? "wst:InvalidRequest"
+                                                         : "wst:FailedAuthentication")
+        << s;
+  }
+  // An answer addressed to someone else is refused by the holder.
+  ProtectedMessage misdirected = *answer;
+  misdirected.set_receiver("spiffe://test.example/someone-else");
+  EXPECT_EQ(wire::FaultNameOf(client->Verify(misdirected, kAd)), "wst:FailedAuthentication");
+}
+
+TEST_P(VerifierTest, PSha1MessagesAreRefusedUnlessTheReceiverOptsIn) {
+  // P_SHA1 DerivedKeyToken keys are not separated by direction.
+  context::SecurityContextOptions options;
+  options.clock = &clock_;
+  options.renewal = RenewalMode::kManual;
+  options.derivation.algorithm = protect::DerivationOptions::Algorithm::kPSha1;
+  sts::v1::IssueRequest request;
+  request.set_applies_to(kAudience);
+  absl::StatusOr<std::unique_ptr<SecurityContext>> client =
+      SecurityContext::Issue(client_, request, options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Verifier verifier(sts_, Options());
+  const absl::Status s = verifier.Verify(Signed(**client), kAd).status();
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << s;
+  EXPECT_EQ(verifier.stats().validations, 0u);  // refused before any lookup
+  VerifierOptions interop = Options();
+  interop.receiver.accept_psha1 = true;
+  Verifier opted_in(sts_, interop);
+  EXPECT_TRUE(opted_in.Verify(Signed(**client), kAd).ok());
 }
 
 TEST_P(VerifierTest, CachedKeysOutliveAnStsOutageButNewContextsDoNot) {
@@ -305,6 +504,25 @@ TEST_P(VerifierTest, TheCacheIsBounded) {
   EXPECT_EQ(verifier.stats().validations, 5u);
   ASSERT_TRUE(verifier.Verify(Signed(*clients[0]), kAd).ok());
   EXPECT_EQ(verifier.stats().validations, 6u);
+}
+
+TEST_P(VerifierTest, MessagesUnderMadeUpIdentifiersCannotEvictConfirmedContexts) {
+  VerifierOptions options = Options();
+  options.max_contexts = 3;
+  Verifier verifier(sts_, options);
+  auto client = Client();
+  ASSERT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  for (int i = 0; i < 10; ++i) {
+    ProtectedMessage m = Signed(*client);
+    m.mutable_token()->set_identifier(
+        absl::StrCat("urn:uuid:99999999-0000-4000-8000-0000000000", 10 + i));
+    EXPECT_FALSE(verifier.Verify(m, kAd).ok());
+  }
+  // The confirmed context is still cached: no new Validate for it.
+  const uint64_t validations = verifier.stats().validations;
+  EXPECT_TRUE(verifier.Verify(Signed(*client), kAd).ok());
+  EXPECT_EQ(verifier.stats().validations, validations);
+  EXPECT_LE(verifier.stats().contexts, 2 * options.max_contexts);
 }
 
 TEST_P(VerifierTest, ConcurrentMissesShareOneValidate) {

@@ -443,6 +443,8 @@ absl::Status TokenService::Validate(absl::string_view principal,
   response->set_applies_to(view->applies_to);
   response->set_key_size(view->key_bits);
   if (!owner && !audience) return absl::OkStatus();
+  response->set_keys_released_to(audience ? sts::v1::ValidateResponse::KEYS_RELEASED_TO_AUDIENCE
+                                          : sts::v1::ValidateResponse::KEYS_RELEASED_TO_OWNER);
   for (const KeyCopy& key : view->keys) {
     sts::v1::ContextKey* out = response->add_keys();
     out->set_instance(absl::StrCat(key.instance));

@@ -14,8 +14,8 @@
 //         call TARGET ACCOUNT AMOUNT ok BALANCE RECORDED_BY    (CreateProtectedChannel)
 //         tampered_call TARGET       the MAC of one request sent with another
 //         unprotected_call TARGET    a plain call
-//   interop_peer verifier --sts=... --ca --cert --key     (the audience)
-//       A Verifier. Commands:
+//   interop_peer verifier --sts=... --ca --cert --key [--accept_psha1]   (the audience)
+//       A Verifier (opted in to P_SHA1 derived keys with --accept_psha1). Commands:
 //         verify AD MESSAGE          ok IDENTIFIER PRINCIPAL
 //         open AD MESSAGE            ok PLAINTEXT PRINCIPAL
 //         sign|seal TOKEN AD PAYLOAD ok MESSAGE                (server-to-client)
@@ -263,6 +263,7 @@ class Holder {
       call.AddMetadata("sts-seq", absl::StrCat(m->sequence()));
       call.AddMetadata("sts-created", absl::StrCat(m->created_unix_nanos()));
       call.AddMetadata("sts-mac-bin", m->tag());
+      call.AddMetadata("sts-receiver", m->receiver());
     }
     ::interop::v1::RecordReply reply;
     return Answer(stub->Record(&call, Request("tampered", 1000000), &reply), reply);
@@ -436,7 +437,9 @@ int Main(int argc, char** argv) {
       std::cout << Refused(sts.status()) << std::endl;
       return 1;
     }
-    verifier::Verifier verifier(*sts);
+    verifier::VerifierOptions options;
+    options.receiver.accept_psha1 = flags.Has("accept_psha1");
+    verifier::Verifier verifier(*sts, options);
     std::cout << "ready" << std::endl;
     return Serve([&](const Words& w) { return HandleVerifier(verifier, w); });
   }

@@ -86,7 +86,7 @@ def message_key(context_key, m):
 
 
 def header(m, associated_data):
-    """Section 3."""
+    """Section 3 (field 17, the receiver, only when the message names one)."""
     d = m.derivation
     which = d.WhichOneof("start")
     kind, value = {"offset": (1, d.offset), "generation": (2, d.generation)}.get(which, (0, 0))
@@ -95,7 +95,8 @@ def header(m, associated_data):
             + field(m.token.cookie) + field(d.algorithm.encode()) + field(d.label.encode())
             + field(d.nonce) + struct.pack(">IQI", kind, value, d.length)
             + struct.pack(">Qq", m.sequence, m.created_unix_nanos)
-            + field(m.aead_nonce) + field(associated_data))
+            + field(m.aead_nonce) + field(associated_data)
+            + (field(m.receiver.encode()) if m.receiver else b""))
 
 
 def verify(context_key, m, associated_data):
@@ -111,10 +112,16 @@ def open_sealed(context_key, m, associated_data):
     return AESGCM(key).decrypt(m.aead_nonce, m.payload + m.tag, header(m, associated_data))
 
 
+PRINCIPAL = "spiffe://test.example/client"
+APPLIES_TO = "spiffe://test.example/relying-party"
+
+
 def make(context_key, identifier, instance, protection, payload, associated_data,
-         direction=C2S, psha1=None, sequence=None, created=None, cookie=b""):
-    """A message made from the document, for the C++ side to accept."""
+         direction=C2S, psha1=None, sequence=None, created=None, cookie=b"", receiver=None):
+    """A message made from the document, for the C++ side to accept. Section
+    1: it names its receiver, the audience (C2S) or the holder (S2C)."""
     m = protected_message_pb2.ProtectedMessage()
+    m.receiver = (APPLIES_TO if direction == C2S else PRINCIPAL) if receiver is None else receiver
     m.token.identifier = identifier
     m.token.instance = instance
     m.token.cookie = cookie
@@ -158,8 +165,8 @@ class ProtectedMessageCheck(unittest.TestCase):
         r.requested_security_token.identifier = cls.IDENTIFIER
         r.requested_security_token.instance = cls.INSTANCE
         r.requested_proof_token.binary_secret.value = cls.key
-        r.principal = "spiffe://test.example/client"
-        r.applies_to = "spiffe://test.example/relying-party"
+        r.principal = PRINCIPAL
+        r.applies_to = APPLIES_TO
         now = int(time.time())
         r.lifetime.created.seconds = now - 60
         r.lifetime.expires.seconds = now + 3600
@@ -180,6 +187,7 @@ class ProtectedMessageCheck(unittest.TestCase):
         m = protected_message_pb2.ProtectedMessage.FromString(out)
         self.assertEqual(m.token.identifier, self.IDENTIFIER)
         self.assertEqual(m.token.instance, self.INSTANCE)
+        self.assertEqual(m.receiver, PRINCIPAL if "server-to-client" in flags else APPLIES_TO)
         return m
 
     # C++ -> Python
@@ -239,7 +247,12 @@ class ProtectedMessageCheck(unittest.TestCase):
                 with self.subTest(command=command, psha1=psha1):
                     m = make(self.key, self.IDENTIFIER, self.INSTANCE, protection, payload,
                              self.AD.encode(), psha1=psha1)
-                    result = self.check_cpp(command, m)
+                    # Section 5: P_SHA1 keys only for a receiver that opts in.
+                    if psha1 is not None:
+                        self.assertIn("P_SHA1", self.fault(self.check_cpp(command, m)))
+                        self.assertIn("wst:InvalidRequest", self.fault(self.check_cpp(command, m)))
+                    result = self.check_cpp(command, m,
+                                            *(("--accept-psha1",) if psha1 is not None else ()))
                     self.assertEqual(result.returncode, 0, result.stderr.decode())
                     self.assertEqual(result.stdout, payload)
         answer = make(self.key, self.IDENTIFIER, self.INSTANCE, SIGN, payload, self.AD.encode(),
@@ -287,6 +300,27 @@ class ProtectedMessageCheck(unittest.TestCase):
                          self.AD.encode())
         truncated.tag = truncated.tag[:16]
         self.assertIn("wst:FailedAuthentication", self.fault(self.check_cpp("verify", truncated)))
+        # Section 5 step 1: a tag longer than the primitive's is malformed.
+        longer = make(self.key, self.IDENTIFIER, self.INSTANCE, SIGN, payload, self.AD.encode())
+        longer.tag += b"\0"
+        self.assertIn("wst:InvalidRequest", self.fault(self.check_cpp("verify", longer)))
+        sealed_longer = make(self.key, self.IDENTIFIER, self.INSTANCE, SEAL, payload,
+                             self.AD.encode())
+        sealed_longer.tag += b"\0"
+        self.assertIn("wst:InvalidRequest", self.fault(self.check_cpp("open", sealed_longer)))
+        # Section 5 step 3: for another receiver, or for none.
+        elsewhere = make(self.key, self.IDENTIFIER, self.INSTANCE, SIGN, payload,
+                         self.AD.encode(), receiver="spiffe://test.example/billing")
+        self.assertTrue(verify(self.key, elsewhere, self.AD.encode()))  # authentic, but not ours
+        self.assertIn("wst:FailedAuthentication", self.fault(self.check_cpp("verify", elsewhere)))
+        nobody = make(self.key, self.IDENTIFIER, self.INSTANCE, SIGN, payload, self.AD.encode(),
+                      receiver="")
+        self.assertIn("wst:InvalidRequest", self.fault(self.check_cpp("verify", nobody)))
+        # The receiver is covered by the tag.
+        moved = protected_message_pb2.ProtectedMessage()
+        moved.CopyFrom(good)
+        moved.receiver = "spiffe://test.example/billing"
+        self.assertFalse(verify(self.key, moved, self.AD.encode()))
         reflected = make(self.key, self.IDENTIFIER, self.INSTANCE, SIGN, payload,
                          self.AD.encode(), direction=S2C)
         self.assertIn("wst:InvalidRequest", self.fault(self.check_cpp("verify", reflected)))

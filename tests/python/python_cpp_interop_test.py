@@ -28,9 +28,10 @@ import unittest
 import grpc
 
 from sts_fixture import AUDIENCE, CLIENT, TMP, Peer, StsServer, b64, runfile, unb64
-from sts_client import (P_SHA1, DerivationOptions, FakeClock, RenewalMode, SecurityContext,
-                        SecurityContextOptions, StsError, Verifier, VerifyingServerInterceptor,
-                        current_caller, proof, protected_channel)
+from sts_client import (P_SHA1, DerivationOptions, FakeClock, ReceiverOptions, RenewalMode,
+                        SecurityContext, SecurityContextOptions, StsError, Verifier,
+                        VerifierOptions, VerifyingServerInterceptor, current_caller, proof,
+                        protected_channel)
 from sts_client.clock import SYSTEM_CLOCK
 from sts_client.interceptors import call_metadata
 from sts_client.message import ProtectedMessage
@@ -105,7 +106,10 @@ class InteropTest(unittest.TestCase):
     # --- C++ SecurityContext -> Python Verifier, and the answers back --------
 
     def test_cpp_messages_verify_and_open_in_python(self):
-        verifier = Verifier(self.audience)
+        # Opted in to P_SHA1 (WS-SC) derived keys, which receivers refuse by
+        # default.
+        verifier = Verifier(self.audience,
+                            VerifierOptions(receiver=ReceiverOptions(accept_psha1=True)))
         for flags in ((), ("--psha1",), ("--psha1", "--generation=2", "--label=custom label"),
                       ("--entropy",)):
             with self.subTest(flags=flags):
@@ -113,6 +117,7 @@ class InteropTest(unittest.TestCase):
                 ok, signed = cpp.ask("sign", b64(AD), b64(b"an order \x00\xff"))
                 self.assertEqual(ok, "ok")
                 m = message(signed)
+                self.assertEqual(m.receiver, AUDIENCE)  # bound to its receiver
                 caller = verifier.verify(m, AD)
                 self.assertEqual((caller.principal, caller.applies_to), (CLIENT, AUDIENCE))
                 self.assertEqual(m.payload, b"an order \x00\xff")
@@ -170,7 +175,7 @@ class InteropTest(unittest.TestCase):
     # --- Python SecurityContext -> C++ Verifier, and the answers back --------
 
     def test_python_messages_verify_and_open_in_cpp(self):
-        cpp = self.peer("verifier", "relying-party")
+        cpp = self.peer("verifier", "relying-party", "--accept_psha1")
         for derivation in (DerivationOptions(), DerivationOptions(algorithm=P_SHA1),
                            DerivationOptions(algorithm=P_SHA1, generation=3, label="a label")):
             with self.subTest(derivation=derivation), self.context(derivation=derivation) as c:
@@ -209,6 +214,14 @@ class InteropTest(unittest.TestCase):
             sealed.tag = bytes([sealed.tag[0] ^ 1]) + sealed.tag[1:]
             self.assertEqual(cpp.ask("open", b64(AD), b64(sealed.SerializeToString())),
                              ["refused", "16", "wst:FailedAuthentication"])
+        # Addressed to another receiver, or to none.
+        for addressed_to in ("spiffe://sts.test/billing", ""):
+            with self.subTest(addressed_to=addressed_to), \
+                    self.context(addressed_to=addressed_to) as c:
+                self.assertEqual(
+                    cpp.ask("verify", b64(AD), b64(c.sign(b"x", AD).SerializeToString())),
+                    ["refused", "16" if addressed_to else "3",
+                     "wst:FailedAuthentication" if addressed_to else "wst:InvalidRequest"])
         # A message stamped 10 minutes ago.
         stale_clock = FakeClock(SYSTEM_CLOCK.now_ns() - 600 * 10**9)
         with self.context(clock=stale_clock) as c:

@@ -186,6 +186,15 @@ TEST_F(ProtectedGrpcTest, ReplayedModifiedOrRedirectedCallsAreRefused) {
     const absl::Status s = Send(request, changed);
     EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << header;
   }
+  // The receiver is bound: a call addressed to another service, or to none.
+  auto redirected = Protection(*keys, request, kReserve, 13, clock_.Now());
+  ASSERT_EQ(redirected.count(grpc_protect::kReceiverHeader), 1u);
+  EXPECT_EQ(redirected.find(grpc_protect::kReceiverHeader)->second, testing::kInProcessAudience);
+  redirected.find(grpc_protect::kReceiverHeader)->second = "spiffe://test.example/billing";
+  ExpectRefused(Send(request, redirected), "wst:FailedAuthentication", handled);
+  auto unaddressed = Protection(*keys, request, kReserve, 14, clock_.Now());
+  unaddressed.erase(grpc_protect::kReceiverHeader);
+  ExpectRefused(Send(request, unaddressed), "wst:InvalidRequest", handled);
   auto truncated = Protection(*keys, request, kReserve, 12, clock_.Now());
   truncated.find(grpc_protect::kMacHeader)->second.resize(16);
   ExpectRefused(Send(request, truncated), "wst:FailedAuthentication", handled);
@@ -222,6 +231,41 @@ TEST_F(ProtectedGrpcTest, WrongKeyUnknownInstanceAndUnknownContextAreRefused) {
                 "wsc:BadContextToken", 0);
 }
 
+TEST_F(ProtectedGrpcTest, TheAudienceCannotForgeCallsToTheOwnersOwnServices) {
+  // The owner also runs an Inventory service, its verifier authenticated as
+  // the owner, to whom the STS releases the owner's context keys too.
+  verifier::VerifierOptions options;
+  options.clock = &clock_;
+  auto owner_verifier = std::make_shared<verifier::Verifier>(client_, options);
+  absl::StatusOr<std::unique_ptr<InventoryServer>> owner_server = InventoryServer::Start(
+      grpc::InsecureServerCredentials(), owner_verifier, {{"widget", 1000}});
+  ASSERT_TRUE(owner_server.ok()) << owner_server.status();
+  auto context = Context();
+  // The audience obtains the key with Validate, as it must to verify calls.
+  absl::StatusOr<sts::v1::ValidateResponse> validated = audience_->Validate(context->token());
+  ASSERT_TRUE(validated.ok()) << validated.status();
+  ASSERT_FALSE(validated->keys().empty());
+  auto info = std::make_shared<protect::ContextInfo>(context->current_keys()->info());
+  auto held_by_audience = *protect::InstanceKeys::Create(
+      info, validated->keys(0).instance(),
+      crypto::SecretBytes::FromString(validated->keys(0).key()));
+  // A call the audience forges in the owner's name, to the owner's service.
+  const ReserveRequest request = Request(500);
+  grpc::ClientContext call;
+  for (const auto& [name, value] :
+       Protection(*held_by_audience, request, kReserve, 1, clock_.Now())) {
+    call.AddMetadata(name, value);
+  }
+  ReserveReply reply;
+  auto stub = Inventory::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*owner_server)->port()), grpc::InsecureChannelCredentials()));
+  const absl::Status s = wire::FromGrpcStatus(stub->Reserve(&call, request, &reply));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+  EXPECT_EQ((*owner_server)->service().handled(), 0);
+  stub.reset();
+  (*owner_server)->Shutdown();
+}
+
 TEST_F(ProtectedGrpcTest, CancelledAndExpiredContexts) {
   auto context = Context();
   auto client = Client(context);
@@ -254,16 +298,22 @@ TEST_F(ProtectedGrpcTest, CallsCarryOnAcrossBackgroundRenewals) {
   auto context = Context(RenewalMode::kBackground);
   auto client = Client(context);
   int failures = 0;
-  // Three hours of 1-hour contexts, one call every 4 minutes: each call past
-  // the renewal point wakes the renewer, and the previous instance stays
-  // accepted for the 5-minute rollover window while the renewal completes.
-  for (int i = 0; i < 45; ++i) {
+  // Three hours of 1-hour contexts, one call every 5 minutes.
+  for (int i = 0; i < 36; ++i) {
     absl::StatusOr<ReserveReply> reply = client->Reserve("widget", 1);
     if (!reply.ok()) {
       ++failures;
       ADD_FAILURE() << "call " << i << ": " << reply.status();
     }
-    clock_.Advance(absl::Minutes(4));
+    // A call past the renewal point (60 % of the hour) has woken the renewal
+    // thread; let it renew at this time before the fake clock jumps again,
+    // as real time would (on a loaded machine it could otherwise lag several
+    // jumps behind and find the context expired).
+    const uint64_t renewed = context->renewals();  // before expires(): no lost renewal
+    if (context->expires() - clock_.Now() <= absl::Minutes(24)) {
+      EXPECT_TRUE(context->AwaitRenewals(renewed + 1, absl::Seconds(30))) << i;
+    }
+    clock_.Advance(absl::Minutes(5));
   }
   EXPECT_EQ(failures, 0);
   EXPECT_GE(context->renewals(), 2u);

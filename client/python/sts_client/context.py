@@ -74,7 +74,11 @@ class SecurityContextOptions:
     renew_key_size:   bits asked for on Renew (0: keep the current size)
     derivation:       how outgoing message keys are derived (HKDF; P_SHA1 for
                       WS-SC peers)
-    receiver:         timestamp and replay windows for incoming answers
+    receiver:         the checks on incoming answers (answers under P_SHA1 keys
+                      need receiver.accept_psha1)
+    addressed_to:     the principal every message sent names as its receiver
+                      (covered by the tag); None: the context's applies_to, the
+                      relying party the STS releases its keys to; "": none
     """
 
     clock: typing.Any = SYSTEM_CLOCK
@@ -90,6 +94,7 @@ class SecurityContextOptions:
     renew_key_size: int = 0
     derivation: DerivationOptions = DerivationOptions()
     receiver: ReceiverOptions = ReceiverOptions()
+    addressed_to: typing.Optional[str] = None
 
 
 class _Wake:
@@ -331,7 +336,7 @@ class SecurityContext:
         with self._sequence_lock:
             sequence = next(self._sequence)
         fill_header(keys, self._options.derivation, protection, Direction.CLIENT_TO_SERVER,
-                    sequence, self._clock.now_ns(), message)
+                    sequence, self._clock.now_ns(), message, self._options.addressed_to)
         if protection == SEAL:
             seal_in_place(keys, message, associated_data)
         else:

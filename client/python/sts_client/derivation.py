@@ -16,7 +16,7 @@ import enum
 import typing
 
 from .errors import Refusal, StsError
-from .kdf import PSHA1_MAX_OUTPUT, hkdf_sha256, p_sha1
+from .kdf import hkdf_sha256, p_sha1
 
 HKDF_SHA256 = "urn:sts:v1:dk:hkdf-sha256"
 P_SHA1 = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/dk/p_sha1"
@@ -29,6 +29,11 @@ SENDER_NONCE_BYTES = 16
 MIN_NONCE_BYTES, MAX_NONCE_BYTES = 16, 128
 MAX_LABEL_BYTES = 256
 MIN_LENGTH, MAX_LENGTH = 16, 64
+# start + length, at most: the part of the P_SHA1 stream a receiver computes
+# for a DerivedKeyToken it did not choose (WS-SC peers use offset 0 or small
+# generations), so a forged token cannot ask for ~1 MiB before its MAC is
+# checked. As the C++ kMaxDerivedKeyStreamBytes.
+MAX_STREAM_BYTES = 4096
 
 
 class Direction(enum.IntEnum):
@@ -90,10 +95,10 @@ class PSha1Params:
         if self.generation is not None and self.offset != 0:
             raise _malformed("derived key has both an offset and a generation")
         if self.generation is not None:
-            if self.generation > PSHA1_MAX_OUTPUT // length - 1:
+            if self.generation > MAX_STREAM_BYTES // length - 1:
                 raise _malformed("derived-key generation too large")
             return self.generation * length
-        if self.offset > PSHA1_MAX_OUTPUT - length:
+        if self.offset > MAX_STREAM_BYTES - length:
             raise _malformed("derived-key offset too large")
         return self.offset
 

@@ -14,6 +14,7 @@ travels in the request metadata:
                    sts-seq         sequence number, decimal
                    sts-created     created_unix_nanos, decimal
                    sts-mac-bin     the 32-byte HMAC-SHA256 tag
+                   sts-receiver    the principal the call is for (if any)
 
 Client:  channel = protected_channel(grpc.secure_channel(...), context)
          (or grpc.intercept_channel(channel, ProtectingClientInterceptor(context)))
@@ -50,6 +51,7 @@ COOKIE_HEADER = "sts-cookie-bin"
 SEQUENCE_HEADER = "sts-seq"
 CREATED_HEADER = "sts-created"
 MAC_HEADER = "sts-mac-bin"
+RECEIVER_HEADER = "sts-receiver"
 
 _DECIMAL = re.compile(r"^[0-9]{1,20}$")
 _SIGNED_DECIMAL = re.compile(r"^-?[0-9]{1,19}$")
@@ -77,6 +79,8 @@ def call_metadata(message):
     metadata += [(SEQUENCE_HEADER, str(message.sequence)),
                  (CREATED_HEADER, str(message.created_unix_nanos)),
                  (MAC_HEADER, bytes(message.tag))]
+    if message.receiver:
+        metadata.append((RECEIVER_HEADER, message.receiver))
     return metadata
 
 
@@ -108,6 +112,7 @@ def message_from_metadata(metadata):
             raise StsError.refuse(Refusal.MALFORMED_REQUEST, f"missing {name} metadata")
         fields[name] = value
     cookie = one(COOKIE_HEADER) or b""
+    receiver = one(RECEIVER_HEADER) or ""
     sequence, created = fields[SEQUENCE_HEADER], fields[CREATED_HEADER]
     if not _DECIMAL.match(sequence) or int(sequence) >= 1 << 64:
         raise StsError.refuse(Refusal.MALFORMED_REQUEST, "sts-seq is not a decimal number")
@@ -125,6 +130,7 @@ def message_from_metadata(metadata):
     message.sequence = int(sequence)
     message.created_unix_nanos = int(created)
     message.tag = bytes(fields[MAC_HEADER])
+    message.receiver = receiver
     return message
 
 

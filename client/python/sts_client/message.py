@@ -8,6 +8,7 @@ sections 3-4).
            || Bytes(derivation.nonce) || U32(start kind) || U64(start value)
            || U32(derivation.length) || U64(sequence) || I64(created_unix_nanos)
            || Bytes(aead_nonce) || Bytes(associated data)
+           [ || Bytes(receiver), only when the message names one ]
   SIGN: tag = HMAC-SHA256(sign key, header || Bytes(payload))
   SEAL: payload || tag = AES-256-GCM(encrypt key, aead_nonce, plaintext, AAD = header)
 
@@ -39,6 +40,7 @@ MAX_IDENTIFIER_BYTES = 1024
 MAX_INSTANCE_BYTES = 64
 MAX_COOKIE_BYTES = 16 * 1024
 MAX_ALGORITHM_BYTES = 256
+MAX_RECEIVER_BYTES = 1024
 
 
 def _malformed(reason):
@@ -52,6 +54,16 @@ def _not_authentic():
 def _ad(associated_data):
     return associated_data.encode("utf-8") if isinstance(associated_data, str) else \
         bytes(associated_data)
+
+
+def _check_tag_length(tag, expected):
+    """A longer tag than the primitive's is malformed (wst:InvalidRequest); a
+    shorter one is a truncation, an authentication failure."""
+    if len(tag) > expected:
+        raise _malformed(f"the tag must be {expected} bytes; it has {len(tag)}")
+    if len(tag) < expected:
+        raise StsError.refuse(Refusal.BAD_PROOF,
+                              f"the tag must be {expected} bytes (never truncated)")
 
 
 def _has_unknown_fields(message):
@@ -88,7 +100,7 @@ def canonical_header(message, associated_data):
     kind, value = (1, d.offset) if which == "offset" else \
         (2, d.generation) if which == "generation" else (0, 0)
     token = message.token
-    return (CanonicalWriter()
+    w = (CanonicalWriter()
             .bytes(DOMAIN)
             .u32(message.protection)
             .u32(message.direction)
@@ -104,13 +116,27 @@ def canonical_header(message, associated_data):
             .u64(message.sequence)
             .i64(message.created_unix_nanos)
             .bytes(message.aead_nonce)
-            .bytes(_ad(associated_data))
-            .release())
+            .bytes(_ad(associated_data)))
+    # The receiver only when there is one: messages without it keep their
+    # bytes, and the two forms never coincide (the longer one ends in
+    # Bytes(receiver); every field before is fixed-size or length-prefixed).
+    if message.receiver:
+        w.bytes(message.receiver)
+    return w.release()
 
 
-def fill_header(keys, derivation, protection, direction, sequence, created_ns, message):
+def receiver_for(keys, direction):
+    """Who a message in `direction` under `keys` is for: the context's audience
+    (applies_to) from its holder, its holder (principal) from the audience;
+    "" when the context does not say."""
+    return keys.info.applies_to if direction == Direction.CLIENT_TO_SERVER else keys.info.principal
+
+
+def fill_header(keys, derivation, protection, direction, sequence, created_ns, message,
+                receiver=None):
     """Sets token (identifier, instance, cookie), derivation, protection,
-    direction, sequence and created; leaves payload, aead_nonce and tag."""
+    direction, sequence, created and receiver (None: receiver_for(keys,
+    direction); "": none); leaves payload, aead_nonce and tag."""
     message.token.identifier = keys.identifier
     message.token.instance = keys.instance
     message.token.cookie = keys.info.cookie
@@ -131,12 +157,14 @@ def fill_header(keys, derivation, protection, direction, sequence, created_ns, m
     message.direction = int(direction)
     message.sequence = sequence
     message.created_unix_nanos = created_ns
+    message.receiver = receiver_for(keys, direction) if receiver is None else receiver
 
 
 def check_shape(message):
     """What can be checked without a key: no unknown fields, known enums, the
     algorithm and its parameters, sizes of nonce and tag. wst:InvalidRequest
-    otherwise (a short tag: wst:FailedAuthentication)."""
+    otherwise (a short tag: wst:FailedAuthentication, a long one
+    wst:InvalidRequest)."""
     if (_has_unknown_fields(message) or _has_unknown_fields(message.token)
             or _has_unknown_fields(message.derivation)):
         raise _malformed("the message carries fields this receiver does not know")
@@ -149,6 +177,8 @@ def check_shape(message):
         raise _malformed("token.wsu_id must be empty in a message")
     if len(token.cookie) > MAX_COOKIE_BYTES:
         raise _malformed("oversized context cookie")
+    if len(message.receiver.encode("utf-8")) > MAX_RECEIVER_BYTES:
+        raise _malformed("oversized receiver")
     if message.direction not in (ProtectedMessage.DIRECTION_CLIENT_TO_SERVER,
                                  ProtectedMessage.DIRECTION_SERVER_TO_CLIENT):
         raise _malformed("unknown message direction")
@@ -166,13 +196,11 @@ def check_shape(message):
     if message.protection == SIGN:
         if message.aead_nonce:
             raise _malformed("a signed message has no AEAD nonce")
-        if len(message.tag) != MAC_BYTES:
-            raise StsError.refuse(Refusal.BAD_PROOF, "the MAC must be 32 bytes (never truncated)")
+        _check_tag_length(message.tag, MAC_BYTES)
     elif message.protection == SEAL:
         if len(message.aead_nonce) != AEAD_NONCE_BYTES:
             raise _malformed("the AEAD nonce must be 12 bytes")
-        if len(message.tag) != AEAD_TAG_BYTES:
-            raise StsError.refuse(Refusal.BAD_PROOF, "the AEAD tag must be 16 bytes")
+        _check_tag_length(message.tag, AEAD_TAG_BYTES)
         if d.length not in (0, 32):
             raise _malformed("a sealed message's key must be 32 bytes long")
     else:
@@ -226,6 +254,7 @@ def check_tag(keys, message, associated_data):
     derivation `keys` cannot make. Constant-time comparison."""
     if message.protection != SIGN:
         raise _malformed("not a signed message")
+    _check_tag_length(message.tag, MAC_BYTES)
     expected = _sign_tag(_mac_key_for(keys, message), message, associated_data)
     if len(message.tag) != MAC_BYTES or not hmac.compare_digest(expected, message.tag):
         raise _not_authentic()
@@ -236,8 +265,7 @@ def open_payload(keys, message, associated_data):
     check_tag."""
     if message.protection != SEAL:
         raise _malformed("not a sealed message")
-    if len(message.tag) != AEAD_TAG_BYTES:
-        raise _not_authentic()
+    _check_tag_length(message.tag, AEAD_TAG_BYTES)
     aead = _aead_key_for(keys, message)
     if len(message.aead_nonce) != AEAD_NONCE_BYTES:
         raise _malformed("the sealed message has a malformed nonce or ciphertext")
@@ -249,5 +277,5 @@ def open_payload(keys, message, associated_data):
 
 
 __all__ = ["ProtectedMessage", "SIGN", "SEAL", "DerivationOptions", "canonical_header",
-           "fill_header", "check_shape", "sign_in_place", "seal_in_place", "check_tag",
+           "fill_header", "receiver_for", "check_shape", "sign_in_place", "seal_in_place", "check_tag",
            "open_payload", "parse", "direction_of"]

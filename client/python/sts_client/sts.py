@@ -32,6 +32,10 @@ WST = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 BINARY_SECRET_NONCE = WST + "/Nonce"
 STATUS_VALID = WST + "/status/valid"
 STATUS_INVALID = WST + "/status/invalid"
+# ValidateResponse.keys_released_to: why Validate released keys to the caller.
+KEYS_RELEASED_TO_UNSPECIFIED = sts_pb2.ValidateResponse.KEYS_RELEASED_TO_UNSPECIFIED
+KEYS_RELEASED_TO_AUDIENCE = sts_pb2.ValidateResponse.KEYS_RELEASED_TO_AUDIENCE
+KEYS_RELEASED_TO_OWNER = sts_pb2.ValidateResponse.KEYS_RELEASED_TO_OWNER
 
 
 def _timestamp_ns(ts):
@@ -108,9 +112,12 @@ class ReleasedKey:
 
 @dataclasses.dataclass(frozen=True)
 class Validation:
-    """Validate's answer. `valid` False: `reason` is "unknown", "expired" or
-    "cancelled" and nothing else is set. `keys` is empty unless the caller is
-    the context's audience or owner (and policy releases keys)."""
+    """Validate's answer. `valid` False: `reason` is "unknown", "expired",
+    "superseded" or "cancelled" and nothing else is set. `keys` is empty unless
+    the caller is the context's audience or owner (and policy releases keys);
+    `keys_released_to` says which (KEYS_RELEASED_TO_AUDIENCE or
+    KEYS_RELEASED_TO_OWNER; KEYS_RELEASED_TO_UNSPECIFIED without keys, or from
+    an older STS)."""
 
     valid: bool
     code: str
@@ -121,6 +128,7 @@ class Validation:
     applies_to: str
     key_size: int
     keys: typing.Tuple[ReleasedKey, ...] = ()
+    keys_released_to: int = 0
 
     @classmethod
     def from_response(cls, response):
@@ -132,7 +140,8 @@ class Validation:
                    reason=response.status.reason, token=token,
                    expires_ns=_timestamp_ns(response.lifetime.expires),
                    principal=response.principal, applies_to=response.applies_to,
-                   key_size=response.key_size, keys=keys)
+                   key_size=response.key_size, keys=keys,
+                   keys_released_to=response.keys_released_to)
 
 
 class StsApi(abc.ABC):

@@ -2,7 +2,13 @@
 client/context/fake_sts.h: Issue, Renew (checks the key, keeps superseded
 instances for a rollover window), Cancel and Validate (releases keys when told
 to), on a clock the test moves, with injectable failures. Thread-safe. The
-real STS is exercised in //tests/python."""
+real STS is exercised in //tests/python.
+
+stateless=True plays the cookie store: every instance gets a cookie, Validate
+needs one the fake issued (else wsc:BadContextToken, as a cookie that does not
+open) and answers from that cookie's instance (its key and older ones still
+rolling over; "superseded" once its window is over). Either way a cookie over
+4096 bytes is refused with wst:InvalidRequest, as the STS refuses it."""
 
 import os
 import threading
@@ -12,7 +18,7 @@ from sts_client.clock import seconds_to_ns
 from sts_client.computed_key import CK_PSHA1
 from sts_client.errors import Refusal
 from sts_client.proto import token_pb2
-from sts_client.sts import STATUS_INVALID, STATUS_VALID
+from sts_client.sts import KEYS_RELEASED_TO_AUDIENCE, STATUS_INVALID, STATUS_VALID
 
 PRINCIPAL = "spiffe://test.example/client"
 
@@ -27,8 +33,10 @@ class _Context:
 
 
 class FakeSts(StsApi):
-    def __init__(self, clock, lifetime=3600.0, rollover=300.0):
+    def __init__(self, clock, lifetime=3600.0, rollover=300.0, stateless=False):
         self._clock = clock
+        self._stateless = stateless
+        self._cookies = {}  # cookie -> (identifier, instance number)
         self._lifetime = seconds_to_ns(lifetime)
         self._rollover = seconds_to_ns(rollover)
         self._lock = threading.Lock()
@@ -37,6 +45,7 @@ class FakeSts(StsApi):
         self.fail_next_renew = None   # an StsError to raise once
         self.fail_validate = None     # an StsError to raise on every Validate
         self.release_keys = True
+        self.keys_released_to = KEYS_RELEASED_TO_AUDIENCE  # what Validate says when it releases
         self.issues = self.renewals = self.cancels = self.validations = 0
 
     def _answer(self, identifier, context, entropy, algorithm, key_bits, lifetime):
@@ -53,6 +62,9 @@ class FakeSts(StsApi):
         context.instances[context.current] = [key, context.expires]
         token = token_pb2.SecurityContextToken(identifier=identifier,
                                                instance=str(context.current))
+        if self._stateless:
+            token.cookie = os.urandom(24)
+            self._cookies[token.cookie] = (identifier, context.current)
         return Grant(token=token, key=SecretBytes(key), created_ns=now,
                      expires_ns=context.expires, principal=PRINCIPAL,
                      applies_to=context.applies_to, key_size=key_bytes * 8,
@@ -105,9 +117,18 @@ class FakeSts(StsApi):
             self.validations += 1
             if self.fail_validate is not None:
                 raise self.fail_validate
+            if len(token.cookie) > 4096:
+                raise StsError.refuse(Refusal.MALFORMED_REQUEST, "validate_target.cookie too long")
             c = self._contexts.get(token.identifier)
             now = self._clock.now_ns()
+            newest = c.current if c is not None else 0
+            if self._stateless:
+                opened = self._cookies.get(bytes(token.cookie))
+                if opened is None or opened[0] != token.identifier:
+                    raise StsError.refuse(Refusal.UNKNOWN_CONTEXT, "the cookie does not open")
+                newest = opened[1]
             reason = ("unknown" if c is None else "cancelled" if c.cancelled
+                      else "superseded" if newest < c.current and now > c.instances[newest][1]
                       else "expired" if now >= c.expires else None)
             empty = token_pb2.SecurityContextToken()
             if reason is not None:
@@ -116,8 +137,9 @@ class FakeSts(StsApi):
             if self.release_keys:
                 keys = tuple(ReleasedKey(str(n), SecretBytes(k), until)
                              for n, (k, until) in sorted(c.instances.items(), reverse=True)
-                             if now <= until)
+                             if now <= until and n <= newest)
             return Validation(True, STATUS_VALID, "valid",
                               token_pb2.SecurityContextToken(identifier=token.identifier,
                                                              instance=str(c.current)),
-                              c.expires, PRINCIPAL, c.applies_to, 256, keys)
+                              c.expires, PRINCIPAL, c.applies_to, 256, keys,
+                              self.keys_released_to if keys else 0)

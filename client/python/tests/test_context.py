@@ -11,6 +11,7 @@ from sts_client import (P_SHA1, DerivationOptions, FakeClock, Grant, RenewalMode
                         VerifierOptions)
 from sts_client.derivation import Direction
 from sts_client.errors import Refusal
+from sts_client.receiver import ReceiverOptions
 from sts_client.message import SEAL, SIGN, ProtectedMessage, fill_header, seal_in_place, sign_in_place
 from sts_client.proto import sts_pb2
 
@@ -58,7 +59,13 @@ class SecurityContextTest(unittest.TestCase):
         c = self.context(derivation=DerivationOptions(algorithm=P_SHA1, generation=1))
         m = c.sign(b"order", AD)
         self.assertEqual((m.derivation.algorithm, m.derivation.generation), (P_SHA1, 1))
-        self.verifier().verify(m, AD)
+        # A relying party accepts them only when it opts in (they are not
+        # separated by direction).
+        with self.assertRaises(StsError) as caught:
+            self.verifier().verify(m, AD)
+        self.assertEqual(caught.exception.fault, "wst:InvalidRequest")
+        Verifier(self.sts, VerifierOptions(clock=self.clock,
+                                           receiver=ReceiverOptions(accept_psha1=True))).verify(m, AD)
 
     def test_on_use_renews_at_sixty_percent_in_the_callers_thread(self):
         c = self.context(renewal=RenewalMode.ON_USE)

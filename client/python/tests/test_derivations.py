@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from sts_client import SecretBytes, StsError
 from sts_client.computed_key import CK_HKDF_SHA256, CK_PSHA1, compute_key
-from sts_client.derivation import (DEFAULT_LABEL, Direction, PSha1Params, Purpose,
-                                   derive_message_key, derive_psha1_key, hkdf_info,
+from sts_client.derivation import (DEFAULT_LABEL, MAX_STREAM_BYTES, Direction, PSha1Params,
+                                   Purpose, derive_message_key, derive_psha1_key, hkdf_info,
                                    psha1_params_of)
 from sts_client.kdf import PSHA1_MAX_OUTPUT, hkdf_sha256, p_sha1
 from sts_client.proto import protected_message_pb2
@@ -116,12 +116,22 @@ class PSha1Test(unittest.TestCase):
                PSha1Params(nonce=nonce, label="x" * 257), PSha1Params(nonce=nonce, length=15),
                PSha1Params(nonce=nonce, length=65), PSha1Params(nonce=nonce, offset=1, generation=1),
                PSha1Params(nonce=nonce, generation=PSHA1_MAX_OUTPUT // 32),
-               PSha1Params(nonce=nonce, offset=PSHA1_MAX_OUTPUT - 31)]
+               PSha1Params(nonce=nonce, offset=PSHA1_MAX_OUTPUT - 31),
+               # start + length within the 4096 bytes WS-SC peers use
+               PSha1Params(nonce=nonce, offset=4096 - 31),
+               PSha1Params(nonce=nonce, generation=4096 // 32),
+               PSha1Params(nonce=nonce, generation=4096 // 64, length=64)]
         for params in bad:
             with self.subTest(params=params), self.assertRaises(StsError) as caught:
                 derive_psha1_key(CONTEXT_KEY, params)
             self.assertEqual(caught.exception.fault, "wst:InvalidRequest")
         self.assertEqual(len(derive_psha1_key(CONTEXT_KEY, PSha1Params(nonce=nonce, length=0))), 32)
+        self.assertEqual(MAX_STREAM_BYTES, 4096)
+        for params in [PSha1Params(nonce=nonce, offset=4096 - 32),
+                       PSha1Params(nonce=nonce, generation=4096 // 32 - 1),
+                       PSha1Params(nonce=nonce, offset=4096 - 16, length=16)]:
+            with self.subTest(params=params):
+                self.assertEqual(len(derive_psha1_key(CONTEXT_KEY, params)), params.length)
 
     def test_params_from_a_key_derivation(self):
         d = protected_message_pb2.KeyDerivation(

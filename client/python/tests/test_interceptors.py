@@ -145,6 +145,20 @@ class InterceptorTest(unittest.TestCase):
         self.assertEqual(self.refused(self.plain, metadata=missing)[1].fault, "wst:InvalidRequest")
         self.assertEqual(self.handled, 0)
 
+    def test_calls_are_bound_to_their_receiver(self):
+        request = sts_pb2.IssueRequest(applies_to="x")
+        signed = self.context.sign(request.SerializeToString(deterministic=True), SAY)
+        self.assertIn(("sts-receiver", signed.receiver), call_metadata(signed))
+        self.assertTrue(signed.receiver)
+        redirected = [(k, "spiffe://test.example/billing" if k == "sts-receiver" else v)
+                      for k, v in call_metadata(signed)]
+        self.assertEqual(self.refused(self.plain, request=request, metadata=redirected)[1].fault,
+                         "wst:FailedAuthentication")
+        unaddressed = [(k, v) for k, v in call_metadata(signed) if k != "sts-receiver"]
+        self.assertEqual(self.refused(self.plain, request=request, metadata=unaddressed)[1].fault,
+                         "wst:InvalidRequest")
+        self.assertEqual(self.handled, 0)
+
     def test_a_cancelled_context_sends_nothing(self):
         self.context.cancel()
         calls = self.counter.calls

@@ -53,6 +53,29 @@ class HeaderTest(unittest.TestCase):
         self.assertEqual(message(keys()).tag.hex(),
                          "f6f6095fbfe9ae8edd8b21fd1b5f5323bce2d63b89bf3caf2ae13b733f50a651")
 
+    def test_the_known_answer_with_a_receiver(self):
+        # docs/PROTECTED_MESSAGE.md section 7: Bytes(receiver) follows Bytes(A).
+        m = ProtectedMessage(payload=b"hello")
+        fill_header(keys(), DerivationOptions(), SIGN, C2S, 7, 1700000000000000005, m,
+                    "spiffe://example.org/inventory")
+        sign_in_place(keys(), m, AD)
+        self.assertEqual(m.tag.hex(),
+                         "e436ac9e4e5b9f280f7b00e3b1c83983eabeb5d84b33a09bd83b78e1d120cb3c")
+        self.assertTrue(canonical_header(m, AD).endswith(field(b"spiffe://example.org/inventory")))
+        for other in ("spiffe://example.org/billing", ""):
+            with self.subTest(other=other):
+                changed = ProtectedMessage()
+                changed.CopyFrom(m)
+                changed.receiver = other
+                with self.assertRaises(StsError) as caught:
+                    check_tag(keys(), changed, AD)
+                self.assertEqual(caught.exception.fault, "wst:FailedAuthentication")
+        # By default a message names the party its context says it is for.
+        audience = InstanceKeys(ContextInfo(IDENTIFIER, b"", "spiffe://c", "spiffe://a"), "1", KEY)
+        self.assertEqual(message(audience).receiver, "spiffe://a")
+        self.assertEqual(message(audience, direction=Direction.SERVER_TO_CLIENT).receiver,
+                         "spiffe://c")
+
     def test_every_field_in_its_place(self):
         m = ProtectedMessage(protection=SEAL, direction=2, sequence=(1 << 64) - 1,
                              created_unix_nanos=-5, aead_nonce=b"n" * 12)
@@ -191,6 +214,10 @@ class ShapeTest(unittest.TestCase):
     def test_truncated_tags_fail_authentication(self):
         self.refused(lambda m: setattr(m, "tag", m.tag[:16]), "wst:FailedAuthentication")
         self.refused(lambda m: setattr(m, "tag", m.tag[:8]), "wst:FailedAuthentication", SEAL)
+
+    def test_over_long_tags_are_malformed(self):
+        self.refused(lambda m: setattr(m, "tag", m.tag + b"\0"))
+        self.refused(lambda m: setattr(m, "tag", m.tag + b"\0"), protection=SEAL)
 
     def test_sealed_shape(self):
         self.refused(lambda m: setattr(m, "aead_nonce", bytes(11)), protection=SEAL)

@@ -11,7 +11,7 @@ from sts_client.instance_keys import ContextInfo, InstanceKeys
 from sts_client.message import SEAL, SIGN, ProtectedMessage, fill_header, seal_in_place, sign_in_place
 from sts_client.receiver import KeyResolver, Receiver
 from sts_client.replay import ACCEPTED, REPLAYED, TOO_OLD, ReplayGuard, SequenceWindow
-from sts_client.derivation import DerivationOptions
+from sts_client.derivation import P_SHA1, DerivationOptions
 
 IDENTIFIER = "urn:uuid:11111111-0000-4000-8000-000000000000"
 AD = b"/example.v1.Inventory/Reserve"
@@ -58,6 +58,47 @@ class ReceiverTest(unittest.TestCase):
         (seal_in_place if protection == SEAL else sign_in_place)(keys, m, AD)
         return m
 
+
+    def test_psha1_keys_are_refused_unless_the_receiver_opts_in(self):
+        for protection in (SIGN, SEAL):
+            with self.subTest(protection=protection):
+                self.sequence += 1
+                m = ProtectedMessage(payload=b"p")
+                fill_header(self.keys, DerivationOptions(algorithm=P_SHA1), protection, C2S,
+                            self.sequence, self.clock.now_ns(), m)
+                (seal_in_place if protection == SEAL else sign_in_place)(self.keys, m, AD)
+                with self.assertRaises(StsError) as caught:
+                    (self.receiver.open if protection == SEAL else self.receiver.verify)(m, AD, C2S)
+                self.assertEqual(caught.exception.fault, "wst:InvalidRequest")
+                self.assertIn("P_SHA1", caught.exception.reason)
+                opted_in = Receiver(self.resolver, self.clock, ReceiverOptions(accept_psha1=True))
+                (opted_in.open if protection == SEAL else opted_in.verify)(m, AD, C2S)
+
+    def test_a_message_is_for_the_receiver_its_context_names(self):
+        keys = InstanceKeys(ContextInfo(IDENTIFIER, b"", "spiffe://client", "spiffe://rp"), "1",
+                            b"k" * 32)
+        self.resolver.keys = keys
+        self.assertEqual(self.make(keys=keys).receiver, "spiffe://rp")
+        self.receiver.verify(self.make(keys=keys), AD, C2S)
+        self.receiver.verify(self.make(keys=keys, direction=S2C), AD, S2C)
+        for receiver, fault in (("spiffe://billing", "wst:FailedAuthentication"),
+                                ("", "wst:InvalidRequest")):
+            with self.subTest(receiver=receiver):
+                self.sequence += 1
+                m = ProtectedMessage(payload=b"p")
+                fill_header(keys, DerivationOptions(), SIGN, C2S, self.sequence,
+                            self.clock.now_ns(), m, receiver)
+                sign_in_place(keys, m, AD)
+                with self.assertRaises(StsError) as caught:
+                    self.receiver.verify(m, AD, C2S)
+                self.assertEqual(caught.exception.fault, fault)
+        self.sequence += 1
+        unaddressed = ProtectedMessage(payload=b"p")
+        fill_header(keys, DerivationOptions(), SIGN, C2S, self.sequence, self.clock.now_ns(),
+                    unaddressed, "")
+        sign_in_place(keys, unaddressed, AD)
+        Receiver(self.resolver, self.clock, ReceiverOptions(require_receiver=False)).verify(
+            unaddressed, AD, C2S)
     def fault(self, call, *args):
         with self.assertRaises(StsError) as caught:
             call(*args)
