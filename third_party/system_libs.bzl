@@ -12,6 +12,7 @@ _LIBRARIES = {
     "grpc_reflection": ([], ["-lgrpc++_reflection"], "libgrpc++-dev"),
     "protobuf": (["protobuf"], [], "libprotobuf-dev"),
     "libcrypto": (["libcrypto"], [], "libssl-dev"),
+    "libssl": (["libssl"], [], "libssl-dev"),
     "libxml2": (["libxml-2.0"], [], "libxml2-dev"),
     "xmlsec": (["xmlsec1-openssl"], [], "libxmlsec1-dev"),
     "absl_flags": (["absl_flags", "absl_flags_parse", "absl_flags_usage"], [], "libabsl-dev"),
