@@ -10,7 +10,7 @@ fixes it.
 # --config=boringssl, so a target that would load both libcrypto is skipped
 # by `bazel test //...` and refused when named, instead of clashing at run
 # time.
-_LINK_OPENSSL = ["grpc", "grpc_reflection", "libcrypto", "xmlsec"]
+_LINK_OPENSSL = ["grpc", "grpc_reflection", "libcrypto", "libssl", "xmlsec"]
 
 # target name -> (pkg-config modules, extra linkopts, Debian package)
 _LIBRARIES = {
@@ -18,6 +18,7 @@ _LIBRARIES = {
     "grpc_reflection": ([], ["-lgrpc++_reflection"], "libgrpc++-dev"),
     "protobuf": (["protobuf"], [], "libprotobuf-dev"),
     "libcrypto": (["libcrypto"], [], "libssl-dev"),
+    "libssl": (["libssl"], [], "libssl-dev"),
     "libxml2": (["libxml-2.0"], [], "libxml2-dev"),
     "xmlsec": (["xmlsec1-openssl"], [], "libxmlsec1-dev"),
     "absl_flags": (["absl_flags", "absl_flags_parse", "absl_flags_usage"], [], "libabsl-dev"),

@@ -130,7 +130,43 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
     return absl::InvalidArgumentError(
         "stateless.keyset_file is required when stateless.enabled (create one with sts_keyset)");
   }
-  if (c->redis().key_prefix().empty()) c->mutable_redis()->set_key_prefix("sts:");
+  if (s->redis_workers() == 0) s->set_redis_workers(8);
+  if (s->redis_workers() > 256) {
+    return absl::InvalidArgumentError("server.redis_workers must be at most 256");
+  }
+  if (s->redis_queue_limit() == 0) s->set_redis_queue_limit(256);
+  if (s->redis_queue_limit() > 1'000'000) {
+    return absl::InvalidArgumentError("server.redis_queue_limit must be at most 1000000");
+  }
+  StatelessConfig* stateless = c->mutable_stateless();
+  if (stateless->max_in_process_entries() == 0) stateless->set_max_in_process_entries(1'000'000);
+  RedisConfig* r = c->mutable_redis();
+  if (r->key_prefix().empty()) r->set_key_prefix("sts:");
+  if (r->address().empty() && (!r->password_file().empty() || !r->username().empty() ||
+                               r->has_tls() || r->release_keys_when_unavailable() ||
+                               r->refuse_validate_when_unavailable())) {
+    return absl::InvalidArgumentError(
+        "redis: password_file, username, tls and the *_when_unavailable settings need "
+        "redis.address");
+  }
+  if (!r->username().empty() && r->password_file().empty()) {
+    return absl::InvalidArgumentError("redis.username needs redis.password_file");
+  }
+  if (r->release_keys_when_unavailable() && r->refuse_validate_when_unavailable()) {
+    return absl::InvalidArgumentError(
+        "redis.release_keys_when_unavailable and redis.refuse_validate_when_unavailable "
+        "contradict each other: choose one");
+  }
+  if (r->has_tls()) {
+    if (r->tls().ca_file().empty()) {
+      return absl::InvalidArgumentError(
+          "redis.tls.ca_file is required: Redis's certificate is always verified");
+    }
+    if (r->tls().cert_file().empty() != r->tls().key_file().empty()) {
+      return absl::InvalidArgumentError(
+          "redis.tls.cert_file and redis.tls.key_file go together (both or neither)");
+    }
+  }
   if (s->completion_queues() > 256) {
     return absl::InvalidArgumentError("server.completion_queues must be at most 256");
   }
@@ -169,6 +205,9 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.max_request_bytes = copy.server().max_request_bytes();
   out.keyset_check_interval = Parsed(copy.stateless().keyset_check_interval());
   out.redis_timeout = Parsed(copy.redis().timeout());
+  out.redis_workers = copy.server().redis_workers();
+  out.redis_queue_limit = copy.server().redis_queue_limit();
+  out.max_in_process_entries = copy.stateless().max_in_process_entries();
   return out;
 }
 

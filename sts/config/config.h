@@ -36,6 +36,9 @@ struct Settings {
   uint32_t max_request_bytes = 0;
   absl::Duration keyset_check_interval;
   absl::Duration redis_timeout;
+  uint32_t redis_workers = 0;
+  uint32_t redis_queue_limit = 0;
+  uint64_t max_in_process_entries = 0;
 };
 absl::StatusOr<Settings> ResolveSettings(const StsConfig& config);
 

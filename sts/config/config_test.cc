@@ -62,6 +62,51 @@ TEST(ConfigTest, NamesTheFieldOfABadValue) {
   EXPECT_FALSE(ApplyDefaultsAndValidate(&c).ok());
 }
 
+TEST(ConfigTest, RedisDefaultsFailClosedAndBoundTheWork) {
+  StsConfig c = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  EXPECT_FALSE(c.redis().release_keys_when_unavailable());
+  EXPECT_EQ(c.server().redis_workers(), 8u);
+  EXPECT_EQ(c.server().redis_queue_limit(), 256u);
+  EXPECT_EQ(c.stateless().max_in_process_entries(), 1000000u);
+  absl::StatusOr<Settings> s = ResolveSettings(c);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->redis_workers, 8u);
+  EXPECT_EQ(s->redis_queue_limit, 256u);
+  EXPECT_EQ(s->max_in_process_entries, 1000000u);
+}
+
+TEST(ConfigTest, RefusesInconsistentRedisSettings) {
+  auto refused = [](StsConfig c, absl::string_view names) {
+    const absl::Status s = ApplyDefaultsAndValidate(&c);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(names), std::string::npos) << s;
+  };
+  StsConfig c = Minimal();
+  c.mutable_redis()->set_password_file("/etc/sts/redis.password");
+  refused(c, "need redis.address");  // nothing to authenticate to
+  c = Minimal();
+  c.mutable_redis()->set_address("redis:6379");
+  c.mutable_redis()->set_username("sts");
+  refused(c, "redis.username needs redis.password_file");
+  c = Minimal();
+  c.mutable_redis()->set_address("redis:6379");
+  c.mutable_redis()->set_release_keys_when_unavailable(true);
+  c.mutable_redis()->set_refuse_validate_when_unavailable(true);
+  refused(c, "contradict");
+  c = Minimal();
+  c.mutable_redis()->set_address("redis:6379");
+  c.mutable_redis()->mutable_tls()->set_cert_file("client.pem");
+  refused(c, "redis.tls.ca_file is required");
+  c.mutable_redis()->mutable_tls()->set_ca_file("ca.pem");
+  refused(c, "both or neither");
+  c.mutable_redis()->mutable_tls()->set_key_file("client.key");
+  EXPECT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  c = Minimal();
+  c.mutable_server()->set_redis_workers(1000);
+  refused(c, "server.redis_workers");
+}
+
 TEST(ConfigTest, LoadsTextFormatAndRefusesUnknownFields) {
   absl::StatusOr<StsConfig> c = LoadConfigFile(WriteTemp(R"pb(
     listen_address: "127.0.0.1:0"

@@ -132,13 +132,15 @@ absl::StatusOr<std::optional<TokenView>> CookieStore::Find(
   if (!contents.ok()) return contents.status();
   absl::Cleanup wipe = [&contents] { WipeKeys(&*contents); };
   absl::StatusOr<replicas::ContextState> state = state_->Get(id);
-  if (!state.ok()) {
-    if (options_.refuse_validate_when_unavailable) return state.status();
-    // Answer from the cookie alone: cancellations and renewals are unseen
-    // until the shared state is back (README.md, "Redis unreachable").
-    state = replicas::ContextState();
-  }
-  return std::optional<TokenView>(ViewOf(*contents, *state, now));
+  if (state.ok()) return std::optional<TokenView>(ViewOf(*contents, *state, now));
+  if (options_.refuse_validate_when_unavailable) return state.status();
+  // From the cookie alone: cancellations and renewals are unseen until the
+  // shared state is back (README.md, "Scale-out"), so the keys stay here
+  // unless the operator chose otherwise.
+  TokenView view = ViewOf(*contents, replicas::ContextState(), now);
+  view.revocation_state_unknown = true;
+  if (!options_.release_keys_when_unavailable) view.keys.clear();
+  return std::optional<TokenView>(std::move(view));
 }
 
 absl::Status CookieStore::Rotate(const token::TokenId& id,
@@ -198,7 +200,7 @@ absl::Status CookieStore::Cancel(const token::TokenId& id,
   absl::Cleanup wipe = [&contents] { WipeKeys(&*contents); };
   // Remembered for as long as any cookie of this identifier could be used
   // (the replica state also never shortens what a renewal asked it to keep).
-  return state_->Cancel(id, std::max(forget_after, LineageForgetAfter(*contents)));
+  return state_->Cancel(id, std::max(forget_after, LineageForgetAfter(*contents)), now);
 }
 
 }  // namespace sts::cookie

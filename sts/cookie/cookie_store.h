@@ -24,10 +24,14 @@ class CookieStore final : public token::ContextStore {
  public:
   struct Options {
     uint32_t max_pending_keys = 5;
-    // When the shared state cannot be read, Validate still answers from the
-    // cookie alone (false) or refuses with UNAVAILABLE (true). Renew and
+    // When the shared state cannot be read, a cancellation made elsewhere is
+    // unseen. Find then answers from the cookie alone, marked
+    // revocation_state_unknown and without keys (the default: fail closed
+    // for keys); with release_keys_when_unavailable, with its keys; with
+    // refuse_validate_when_unavailable, not at all (UNAVAILABLE). Rotate and
     // Cancel always refuse: they must write.
     bool refuse_validate_when_unavailable = false;
+    bool release_keys_when_unavailable = false;
   };
 
   // Borrows `sealer` and `state`.

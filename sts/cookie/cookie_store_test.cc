@@ -124,7 +124,11 @@ TEST_F(CookieStoreTest, RenewalsOnDifferentReplicasNeverReuseAnInstance) {
   EXPECT_EQ(b.instance(), "3");
 }
 
-TEST_F(CookieStoreTest, SharedStateOutageFailsClosedForRenewButValidatesFromTheCookie) {
+// While the shared state cannot be read, a cancellation made elsewhere is
+// unseen: by default the answer is status only, marked as such, and no key is
+// released (a cancelled context's key would be); releasing anyway and
+// refusing outright are the operator's other two choices.
+TEST_F(CookieStoreTest, SharedStateOutageWithholdsKeysAndMarksTheAnswer) {
   class Down final : public replicas::ReplicaState {
    public:
     absl::StatusOr<replicas::ContextState> Get(const token::TokenId&) override { return Unavailable(); }
@@ -132,25 +136,40 @@ TEST_F(CookieStoreTest, SharedStateOutageFailsClosedForRenewButValidatesFromTheC
                                        absl::Time) override {
       return Unavailable();
     }
-    absl::Status Cancel(const token::TokenId&, absl::Time) override { return Unavailable(); }
+    absl::Status Cancel(const token::TokenId&, absl::Time, absl::Time) override {
+      return Unavailable();
+    }
     static absl::Status Unavailable() {
       return wire::Refuse(wire::Refusal::kUnavailable, "shared state unreachable");
     }
   } down;
-  CookieStore open(CookieStore::Options(), &sealer_, &down);
+  CookieStore fail_closed(CookieStore::Options(), &sealer_, &down);
+  CookieStore::Options release;
+  release.release_keys_when_unavailable = true;
+  CookieStore releasing(release, &sealer_, &down);
   CookieStore::Options strict;
   strict.refuse_validate_when_unavailable = true;
-  CookieStore closed(strict, &sealer_, &down);
+  CookieStore refusing(strict, &sealer_, &down);
   const sts::v1::SecurityContextToken token = Issue();
-  absl::StatusOr<std::optional<token::TokenView>> view = open.Find(id_, token, kT0);
+
+  absl::StatusOr<std::optional<token::TokenView>> view = fail_closed.Find(id_, token, kT0);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ((*view)->state, TokenState::kLive);
-  EXPECT_EQ(closed.Find(id_, token, kT0).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE((*view)->revocation_state_unknown);
+  EXPECT_TRUE((*view)->keys.empty());
+  view = releasing.Find(id_, token, kT0);
+  ASSERT_TRUE(view.ok());
+  EXPECT_TRUE((*view)->revocation_state_unknown);
+  EXPECT_EQ((*view)->keys.size(), 1u);
+  EXPECT_EQ(refusing.Find(id_, token, kT0).status().code(), absl::StatusCode::kUnavailable);
+  // With the state read, the answer is not marked.
+  EXPECT_FALSE(MustFind(token, kT0).revocation_state_unknown);
+
   sts::v1::SecurityContextToken renewed;
-  EXPECT_EQ(open.Rotate(id_, token, kT0, crypto::AsBytes(std::string(32, 'n')), Timeline(kT0, absl::Hours(1)),
-                        kT0, false, &renewed).code(),
+  EXPECT_EQ(fail_closed.Rotate(id_, token, kT0, crypto::AsBytes(std::string(32, 'n')),
+                               Timeline(kT0, absl::Hours(1)), kT0, false, &renewed).code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(open.Cancel(id_, token, kT0, kT0).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(fail_closed.Cancel(id_, token, kT0, kT0).code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -1,130 +1,98 @@
 #include "sts/redis/redis_client.h"
 
-#include <hiredis/hiredis.h>
+#include <cstdio>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
+#include "sts/redis/redis_connection.h"
 
 namespace sts::redis {
-namespace {
-
-// An idle connection older than this is PINGed before it is reused.
-constexpr absl::Duration kCheckIdleAfter = absl::Seconds(1);
-
-RedisReply Copy(const redisReply* r) {
-  RedisReply out;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.text.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.text.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Copy(r->element[i]));
-      break;
-    default:
-      out.type = RedisReply::Type::kNil;
-  }
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<RedisClient::Options> RedisClient::ParseAddress(const std::string& address) {
   Options options;
   const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 ||
+  std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (colon == std::string::npos || host.empty() ||
       !absl::SimpleAtoi(address.substr(colon + 1), &options.port) || options.port <= 0 ||
       options.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("redis address \"", address, "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis address \"", address, "\" is not host:port"));
   }
-  options.host = address.substr(0, colon);
+  options.host = host;
   return options;
 }
 
 RedisClient::RedisClient(const Options& options) : options_(options) {}
 
-RedisClient::~RedisClient() {
-  for (Idle& idle : idle_) redisFree(idle.context);
+RedisClient::~RedisClient() = default;
+
+std::unique_ptr<RedisConnection> RedisClient::TakeIdle() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.empty()) return nullptr;
+  std::unique_ptr<RedisConnection> connection = std::move(idle_.back());
+  idle_.pop_back();
+  return connection;
 }
 
-absl::StatusOr<redisContext*> RedisClient::Acquire() {
-  while (true) {
-    Idle idle{nullptr, absl::InfinitePast()};
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (idle_.empty()) break;
-      idle = idle_.back();
-      idle_.pop_back();
-    }
-    if (absl::Now() - idle.since < kCheckIdleAfter) return idle.context;
-    auto* pong = static_cast<redisReply*>(redisCommand(idle.context, "PING"));
-    const bool alive = pong != nullptr && pong->type == REDIS_REPLY_STATUS;
-    if (pong != nullptr) freeReplyObject(pong);
-    if (alive) return idle.context;
-    redisFree(idle.context);
-  }
-  const timeval timeout = absl::ToTimeval(options_.timeout);
-  redisContext* context = redisConnectWithTimeout(options_.host.c_str(), options_.port, timeout);
-  if (context == nullptr || context->err != 0) {
-    const std::string why = context != nullptr ? context->errstr : "out of memory";
-    if (context != nullptr) redisFree(context);
-    return wire::Refuse(wire::Refusal::kUnavailable,
-                        absl::StrCat("shared state (Redis at ", options_.host, ":", options_.port,
-                                     ") is unreachable: ", why, "; retry later"));
-  }
-  redisSetTimeout(context, timeout);
-  return context;
+void RedisClient::Release(std::unique_ptr<RedisConnection> connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(connection));
 }
 
-void RedisClient::Release(redisContext* context, bool healthy) {
-  if (healthy) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (idle_.size() < options_.max_idle_connections) {
-      idle_.push_back(Idle{context, absl::Now()});
-      return;
-    }
+void RedisClient::Log(const std::string& line) {
+  // An outage fails every call: one line a second says as much as all.
+  const absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(log_mu_);
+  if (now - last_logged_ < absl::Seconds(1)) {
+    ++suppressed_;
+    return;
   }
-  redisFree(context);
+  std::fprintf(stderr, "sts_server: shared state: Redis at %s:%d: %s%s\n", options_.host.c_str(),
+               options_.port, line.c_str(),
+               suppressed_ == 0 ? ""
+                                : absl::StrCat(" (and ", suppressed_, " more failures)").c_str());
+  last_logged_ = now;
+  suppressed_ = 0;
+}
+
+absl::Status RedisClient::Unavailable(const absl::Status& why) {
+  Log(std::string(why.message()));
+  return wire::Refuse(wire::Refusal::kUnavailable,
+                      "the STS cannot reach its shared state (Redis); retry later");
+}
+
+absl::Status RedisClient::Refused(const std::string& redis_error) {
+  Log(absl::StrCat("refused a command: ", redis_error));
+  return wire::Refuse(wire::Refusal::kInternal, "the STS's shared state (Redis) refused a command");
 }
 
 absl::StatusOr<RedisReply> RedisClient::Run(const std::vector<std::string>& args) {
-  absl::StatusOr<redisContext*> context = Acquire();
-  if (!context.ok()) return context.status();
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const std::string& a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  const Endpoint endpoint{options_.host, options_.port,     options_.tls,
+                          options_.tls_server_name,       options_.username, options_.password};
+  // At most two attempts: a pooled connection, then, only if Redis had
+  // closed that one before answering, a new one.
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<RedisConnection> connection = attempt == 0 ? TakeIdle() : nullptr;
+    const bool reused = connection != nullptr;
+    if (!reused) {
+      absl::StatusOr<std::unique_ptr<RedisConnection>> opened = RedisConnection::Open(endpoint, deadline);
+      if (!opened.ok()) return Unavailable(opened.status());
+      connection = *std::move(opened);
+    }
+    absl::StatusOr<RedisReply> reply = connection->Command(args, deadline);
+    if (reply.ok()) {
+      Release(std::move(connection));
+      if (reply->type == RedisReply::Type::kError) return Refused(reply->text);
+      return reply;
+    }
+    if (reused && absl::IsAborted(reply.status())) continue;
+    return Unavailable(reply.status());
   }
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(
-      *context, static_cast<int>(args.size()), argv.data(), lengths.data()));
-  if (reply == nullptr) {
-    const std::string why = (*context)->errstr;
-    Release(*context, /*healthy=*/false);
-    return wire::Refuse(wire::Refusal::kUnavailable,
-                        absl::StrCat("shared state (Redis at ", options_.host, ":", options_.port,
-                                     ") did not answer: ", why, "; retry later"));
-  }
-  if (reply->type == REDIS_REPLY_ERROR) {
-    const std::string why(reply->str, reply->len);
-    freeReplyObject(reply);
-    Release(*context, /*healthy=*/true);
-    return wire::Refuse(wire::Refusal::kInternal, absl::StrCat("Redis refused a command: ", why));
-  }
-  RedisReply out = Copy(reply);
-  freeReplyObject(reply);
-  Release(*context, /*healthy=*/true);
-  return out;
 }
 
 }  // namespace sts::redis

@@ -104,7 +104,8 @@ absl::StatusOr<uint32_t> RedisReplicaState::Supersede(const token::TokenId& id, 
   return static_cast<uint32_t>(reply->integer);
 }
 
-absl::Status RedisReplicaState::Cancel(const token::TokenId& id, absl::Time keep_until) {
+absl::Status RedisReplicaState::Cancel(const token::TokenId& id, absl::Time keep_until,
+                                       absl::Time /*now*/) {
   return redis_->Run({"EVAL", kCancel, "1", Key(id), Ms(keep_until)}).status();
 }
 

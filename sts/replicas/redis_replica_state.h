@@ -23,7 +23,7 @@ class RedisReplicaState final : public ReplicaState {
   absl::StatusOr<uint32_t> Supersede(const token::TokenId& id, uint32_t from,
                                      absl::Time from_accept_until, absl::Time keep_until,
                                      absl::Time now) override;
-  absl::Status Cancel(const token::TokenId& id, absl::Time keep_until) override;
+  absl::Status Cancel(const token::TokenId& id, absl::Time keep_until, absl::Time now) override;
 
  private:
   std::string Key(const token::TokenId& id) const;

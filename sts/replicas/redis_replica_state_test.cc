@@ -46,7 +46,7 @@ TEST_F(RedisReplicaStateTest, RenewalsRecordWindowsAndCancelWins) {
   EXPECT_EQ(state.current_instance, 4u);
   EXPECT_EQ(absl::ToUnixMillis(state.superseded_until[1]), absl::ToUnixMillis(now_ + absl::Minutes(5)));
   EXPECT_EQ(absl::ToUnixMillis(state.superseded_until[2]), absl::ToUnixMillis(now_ + absl::Minutes(6)));
-  ASSERT_TRUE(state_->Cancel(id_, now_ + absl::Hours(1)).ok());
+  ASSERT_TRUE(state_->Cancel(id_, now_ + absl::Hours(1), now_).ok());
   EXPECT_TRUE(state_->Get(id_)->cancelled);
   EXPECT_EQ(wire::FaultNameOf(state_->Supersede(id_, 4, now_, now_ + absl::Hours(1), now_).status()),
             "wst:InvalidSecurityToken");
@@ -76,10 +76,10 @@ TEST_F(RedisReplicaStateTest, OutageIsUnavailableAndTheClientReconnectsByItself)
   absl::StatusOr<ContextState> down = state_->Get(id_);
   EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(wire::FaultNameOf(down.status()), "wst:RequestFailed");
-  EXPECT_EQ(state_->Cancel(id_, now_).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(state_->Cancel(id_, now_, now_).code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(redis_->Restart().ok());
   EXPECT_TRUE(state_->Get(id_).ok());
-  EXPECT_TRUE(state_->Cancel(id_, now_ + absl::Hours(1)).ok());
+  EXPECT_TRUE(state_->Cancel(id_, now_ + absl::Hours(1), now_).ok());
 }
 
 }  // namespace

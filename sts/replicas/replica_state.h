@@ -1,8 +1,11 @@
 #ifndef STS_REPLICAS_REPLICA_STATE_H_
 #define STS_REPLICAS_REPLICA_STATE_H_
 
+#include <array>
 #include <cstdint>
 #include <mutex>
+#include <set>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -40,28 +43,65 @@ class ReplicaState {
                                              absl::Time from_accept_until,
                                              absl::Time keep_until, absl::Time now) = 0;
 
-  // Marks the context cancelled, remembered at least until `keep_until`.
-  virtual absl::Status Cancel(const token::TokenId& id, absl::Time keep_until) = 0;
+  // Marks the context cancelled at `now`, remembered at least until
+  // `keep_until`.
+  virtual absl::Status Cancel(const token::TokenId& id, absl::Time keep_until,
+                              absl::Time now) = 0;
 };
 
 // In-process shared state, for a single replica serving cookie contexts
-// without Redis. Entries are dropped by Purge() once past their keep_until.
+// without Redis. A restart forgets it: cancelled cookies still inside their
+// lifetime validate again (README.md, "Scale-out").
+//
+// Bounded: at most `max_entries` identifiers. Entries past their keep_until
+// are dropped first, whenever room is needed and by Purge(). When the table
+// is still full:
+//  - a Supersede that needs a new entry is refused (RESOURCE_EXHAUSTED,
+//    wst:RequestFailed): the holder keeps its current cookie, which stays
+//    valid, and may retry;
+//  - a Cancel that needs one evicts the renewal record (never a
+//    cancellation) whose keep_until is soonest. A lost renewal record lets
+//    that context's older cookies validate until their own expiry instead of
+//    the end of their rollover window, and a later renewal of one may reuse
+//    an instance number; both keep the keys with their holder. Dropping a
+//    cancellation instead would revive a context its holder believes dead,
+//    and refusing the Cancel would keep it alive too. Only when every entry
+//    is a cancellation still in force is the Cancel refused
+//    (RESOURCE_EXHAUSTED): the holder is told, so it knows the context
+//    stays valid.
 class InMemoryReplicaState final : public ReplicaState {
  public:
+  explicit InMemoryReplicaState(size_t max_entries = 1'000'000);
+
   absl::StatusOr<ContextState> Get(const token::TokenId& id) override;
   absl::StatusOr<uint32_t> Supersede(const token::TokenId& id, uint32_t from,
                                      absl::Time from_accept_until, absl::Time keep_until,
                                      absl::Time now) override;
-  absl::Status Cancel(const token::TokenId& id, absl::Time keep_until) override;
+  absl::Status Cancel(const token::TokenId& id, absl::Time keep_until, absl::Time now) override;
+  // Drops the entries whose keep_until is at or before `now`; how many.
   size_t Purge(absl::Time now);
+  size_t size();
 
  private:
   struct Entry {
     ContextState state;
     absl::Time keep_until;
   };
-  std::mutex mu_;  // guards entries_
+  using Order = std::set<std::pair<absl::Time, std::array<uint8_t, 16>>>;
+  // The entry for `id`, created if there is room (after purging at `now`,
+  // and evicting a renewal record if `evict`); nullptr when full.
+  Entry* FindOrCreate(const token::TokenId& id, absl::Time now, bool evict);
+  // Moves `entry` to the index matching its state and keep_until.
+  void Reindex(const token::TokenId& id, const Entry& before, const Entry& after);
+  size_t PurgeLocked(absl::Time now);
+
+  const size_t max_entries_;
+  std::mutex mu_;  // guards everything below
   absl::flat_hash_map<token::TokenId, Entry> entries_;
+  // Every entry once, by keep_until: renewal records (not cancelled) and
+  // cancellations apart, so eviction finds the soonest renewal at once.
+  Order renewals_;
+  Order cancellations_;
 };
 
 }  // namespace sts::replicas

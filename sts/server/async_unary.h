@@ -6,11 +6,16 @@
 // the callback API, more than twice the sync API).
 //
 // Each call is one small object: it is requested from a completion queue,
-// runs its handler inline on the queue's polling thread when a request
-// arrives (handlers here never block: the keyring is in memory, the audit log
-// is buffered), posts Finish, and deletes itself when Finish completes. Before
-// running the handler it requests its successor, so every method always has
-// calls waiting on every queue.
+// runs its handler when a request arrives, posts Finish, and deletes itself
+// when Finish completes. Before running the handler it requests its
+// successor, so every method always has calls waiting on every queue.
+//
+// A method's handler runs inline on the queue's polling thread when it never
+// blocks (the keyring is in memory, the audit log is buffered). A method that
+// may wait on Redis names a WorkerPool: its handler runs there and posts
+// Finish from the worker (the async API allows Finish from any thread), so
+// the polling thread is free at once; when the pool is full, the method's
+// `busy` handler answers inline instead.
 
 #include <functional>
 #include <utility>
@@ -19,6 +24,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/async_unary_call.h"
 #include "grpcpp/support/status.h"
+#include "sts/server/worker_pool.h"
 
 namespace sts::server {
 
@@ -47,6 +53,10 @@ struct AsyncUnaryMethod {
   // Called on the response once it has been sent, to wipe secret fields
   // (keys) before the memory is freed. May be null.
   void (*scrub)(Response*) = nullptr;
+  // Where `handler` runs when it may block; null: inline. `busy` answers
+  // (inline) when the pool refuses the call.
+  WorkerPool* pool = nullptr;
+  Handler busy;
 };
 
 // Names the request and response types of a generated RequestX member, for
@@ -69,12 +79,13 @@ class AsyncUnaryCall final : public AsyncCall {
   void Proceed(bool ok) override {
     if (!finishing_ && ok) {
       Start(method_, cq_);
-      const grpc::Status status = method_->handler(context_, request_, &response_);
+      // Set before any Finish: the completion may be delivered, on this
+      // queue's thread, before a worker's Finish call has returned.
       finishing_ = true;
-      if (status.ok()) {
-        responder_.Finish(response_, status, this);
-      } else {
-        responder_.FinishWithError(status, this);
+      if (method_->pool == nullptr) {
+        Respond(method_->handler);
+      } else if (!method_->pool->TrySubmit([this] { Respond(method_->handler); })) {
+        Respond(method_->busy);
       }
       return;
     }
@@ -86,6 +97,17 @@ class AsyncUnaryCall final : public AsyncCall {
   AsyncUnaryCall(const Method* method, grpc::ServerCompletionQueue* cq)
       : method_(method), cq_(cq), responder_(&context_) {
     (method->service->*method->request)(&context_, &request_, &responder_, cq, cq, this);
+  }
+
+  // Runs `handler` and posts its answer; the last use of this object before
+  // the Finish completion comes back.
+  void Respond(const typename Method::Handler& handler) {
+    const grpc::Status status = handler(context_, request_, &response_);
+    if (status.ok()) {
+      responder_.Finish(response_, status, this);
+    } else {
+      responder_.FinishWithError(status, this);
+    }
   }
 
   const Method* method_;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/crypto/constant_time.h"
+#include "client/wire/fault.h"
 #include "client/wire/grpc_status.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -21,6 +22,7 @@
 #include "sts/server/async_unary.h"
 #include "sts/server/credentials.h"
 #include "sts/server/peer_identity.h"
+#include "sts/server/redis_options.h"
 
 namespace sts::server {
 namespace {
@@ -163,10 +165,10 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
 absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
   if (!config.redis().address().empty()) {
     absl::StatusOr<redis::RedisClient::Options> options =
-        redis::RedisClient::ParseAddress(config.redis().address());
+        RedisOptionsFromConfig(config.redis(), settings_.redis_timeout);
     if (!options.ok()) return options.status();
-    options->timeout = settings_.redis_timeout;
     redis_ = std::make_unique<redis::RedisClient>(*options);
+    redis_pool_ = std::make_unique<WorkerPool>(settings_.redis_workers, settings_.redis_queue_limit);
     replay_cache_ =
         std::make_unique<replay::RedisReplayCache>(redis_.get(), config.redis().key_prefix());
   } else {
@@ -190,13 +192,14 @@ absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
     replica_state_ =
         std::make_unique<replicas::RedisReplicaState>(redis_.get(), config.redis().key_prefix());
   } else {
-    auto local = std::make_unique<replicas::InMemoryReplicaState>();
+    auto local = std::make_unique<replicas::InMemoryReplicaState>(settings_.max_in_process_entries);
     local_replica_state_ = local.get();
     replica_state_ = std::move(local);
   }
   cookie::CookieStore::Options options;
   options.max_pending_keys = settings_.keyring.max_pending_keys;
   options.refuse_validate_when_unavailable = config.redis().refuse_validate_when_unavailable();
+  options.release_keys_when_unavailable = config.redis().release_keys_when_unavailable();
   store_ = std::make_unique<cookie::CookieStore>(options, sealer_.get(), replica_state_.get());
   return absl::OkStatus();
 }
@@ -231,7 +234,15 @@ grpc::Status StsServer::Serve(
   absl::StatusOr<std::string> principal = policy::PrincipalOf(PeerIdentityOf(context));
   const absl::Status status = principal.ok() ? (tokens_.get()->*logic)(*principal, request, response)
                                              : principal.status();
-  const AuditFields fields = Describe(request, *response);
+  return Answer(operation, start, principal, status, context, request, *response);
+}
+
+template <class Request, class Response>
+grpc::Status StsServer::Answer(absl::string_view operation, absl::Time start,
+                               const absl::StatusOr<std::string>& principal,
+                               const absl::Status& status, grpc::ServerContext& context,
+                               const Request& request, const Response& response) {
+  const AuditFields fields = Describe(request, response);
   const std::string peer = context.peer();
   audit::AuditEvent event;
   event.time = clock_->Now();
@@ -245,6 +256,15 @@ grpc::Status StsServer::Serve(
   event.latency = absl::Now() - start;
   audit_->Record(event);
   return wire::ToGrpcStatus(status);
+}
+
+bool StsServer::MayWaitOnRedis(absl::string_view operation) const {
+  // Renew and Cancel check proofs against the replay cache (in Redis with
+  // Redis configured) and, for stateless contexts, write the replica state;
+  // Validate of a stateless context reads it. Issue never needs Redis, nor
+  // does anything in the keyring.
+  if (operation == "Renew" || operation == "Cancel") return true;
+  return operation == "Validate" && replica_state_ != nullptr && local_replica_state_ == nullptr;
 }
 
 void StsServer::RegisterMethods() {
@@ -261,6 +281,18 @@ void StsServer::RegisterMethods() {
       return Serve<Request, Response>(operation, logic, context, request, response);
     };
     method->scrub = scrub;
+    if (redis_pool_ != nullptr && MayWaitOnRedis(operation)) {
+      method->pool = redis_pool_.get();
+      method->busy = [this, operation](grpc::ServerContext& context, const Request& request,
+                                       Response* response) {
+        const absl::Time start = absl::Now();
+        return Answer<Request, Response>(
+            operation, start, policy::PrincipalOf(PeerIdentityOf(context)),
+            wire::Refuse(wire::Refusal::kUnavailable,
+                         "the STS is busy with calls waiting on its shared state; retry later"),
+            context, request, *response);
+      };
+    }
     for (auto& queue : queues_) {
       for (int i = 0; i < kCallsPerMethodPerQueue; ++i) {
         AsyncUnaryCall<Service, Request, Response>::Start(method.get(), queue.get());
@@ -311,6 +343,8 @@ void StsServer::Shutdown() {
                       absl::ToChronoSeconds(settings_.drain_timeout));
   }
   if (health_server_ != nullptr) health_server_->Shutdown();
+  // The pool's calls post Finish to the queues: they drain first.
+  if (redis_pool_ != nullptr) redis_pool_->Shutdown();
   for (auto& queue : queues_) queue->Shutdown();
   for (std::thread& t : queue_threads_) t.join();
   queue_threads_.clear();

@@ -23,6 +23,7 @@
 #include "sts/replay/in_memory_replay_cache.h"
 #include "sts/replay/replay_cache.h"
 #include "sts/replicas/replica_state.h"
+#include "sts/server/worker_pool.h"
 #include "sts/token/context_store.h"
 #include "sts/token/token_service.h"
 #include "sts/v1/sts.grpc.pb.h"
@@ -64,6 +65,8 @@ class StsServer {
   absl::Status Init(const sts::config::StsConfig& config);
   absl::Status InitStore(const sts::config::StsConfig& config);
   void RegisterMethods();
+  // Whether `operation`'s handler may wait on Redis in this configuration.
+  bool MayWaitOnRedis(absl::string_view operation) const;
   void SweeperLoop(absl::Duration interval);
   // Re-reads the master keyset file if it changed since the last check.
   void MaybeReloadKeyset();
@@ -73,6 +76,12 @@ class StsServer {
                      absl::Status (token::TokenService::*logic)(absl::string_view,
                                                                 const Request&, Response*) const,
                      grpc::ServerContext& context, const Request& request, Response* response);
+  // Audits `status` as the outcome of one call, and converts it for gRPC.
+  template <class Request, class Response>
+  grpc::Status Answer(absl::string_view operation, absl::Time start,
+                      const absl::StatusOr<std::string>& principal, const absl::Status& status,
+                      grpc::ServerContext& context, const Request& request,
+                      const Response& response);
 
   const Clock* clock_;
   config::Settings settings_;
@@ -92,6 +101,8 @@ class StsServer {
   std::unique_ptr<pop::PrincipalRateLimiter> proof_rate_limiter_;
   std::unique_ptr<pop::ProofVerifier> proofs_;
   std::unique_ptr<token::TokenService> tokens_;
+  // The calls that may wait on Redis run here; null without Redis.
+  std::unique_ptr<WorkerPool> redis_pool_;
 
   sts::v1::SecurityTokenService::AsyncService service_;
   std::unique_ptr<grpc::Server> server_;

@@ -47,6 +47,9 @@ struct TokenView {
   // The keys the holder may use: the current key first (if still retained),
   // then superseded keys inside their rollover window, newest first.
   std::vector<KeyCopy> keys;
+  // The store could not read the revocation state replicas share, so `state`
+  // comes from the token alone (sts.v1.ValidateResponse.revocation_state_unknown).
+  bool revocation_state_unknown = false;
 };
 
 // When the parts of a context go away (each at or after the previous one).

@@ -223,6 +223,11 @@ absl::StatusOr<TokenView> TokenService::FindOwned(absl::string_view principal,
                   absl::StrCat("only the principal the context was issued to may ", operation,
                                " it"));
   }
+  // Renew and Cancel must read and write the shared state: without it they
+  // fail closed (a status-only view also carries no key to check a proof).
+  if ((*found)->revocation_state_unknown) {
+    return Refuse(Refusal::kUnavailable, "the STS cannot reach its shared state; retry later");
+  }
   return **std::move(found);
 }
 
@@ -431,6 +436,7 @@ absl::Status TokenService::Validate(absl::string_view principal,
   const wire::ValidationReason reason =
       view.has_value() ? ReasonOf(view->state) : wire::ValidationReason::kUnknown;
   status->set_reason(std::string(wire::ReasonText(reason)));
+  response->set_revocation_state_unknown(view.has_value() && view->revocation_state_unknown);
   if (reason != wire::ValidationReason::kValid) {
     status->set_code(std::string(wire::kStatusInvalid));
     return absl::OkStatus();

@@ -4,7 +4,9 @@
 // replay-checked across replicas; a replica killed under load costs the
 // round-robin client nothing; restarting every replica loses no cookie token
 // (and every stateful one, as documented); Redis outages fail closed for
-// Renew/Cancel; the master keyset rotates without downtime.
+// Renew/Cancel and for keys, and never tell clients where Redis is; a Redis
+// crash loses no cancellation; the master keyset rotates without downtime.
+// Redis is the shipped configuration with AUTH and TLS.
 #include <sys/stat.h>
 
 #include <atomic>
@@ -44,9 +46,13 @@ class ClusterTest : public ::testing::Test {
   static void TearDownTestSuite() { delete pki_; }
 
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
+    // Redis as production runs it: the shipped configuration (append-only
+    // file, fsync always), an ACL user with a password, TLS only.
+    absl::StatusOr<ShippedRedis> redis = StartShippedRedis(pki_);
     ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
+    redis_ = std::move(redis->process);
+    redis_password_file_ = redis->password_file;
+    redis_username_ = redis->username;
     keyset_path_ = NewTempDir("keyset") + "/keyset.textproto";
     cookie::MasterKeysetFile keyset;
     ASSERT_TRUE(cookie::AddRandomKey(&keyset).ok());
@@ -67,7 +73,9 @@ class ClusterTest : public ::testing::Test {
     return std::string(kDefaultTestPolicy) + "tokens { sweep_interval: \"100ms\" }\n" +
            "stateless { enabled: true keyset_file: \"" + keyset_path_ +
            "\" keyset_check_interval: \"100ms\" }\n" + "redis { address: \"" + redis_->address() +
-           "\" }\n";
+           "\" password_file: \"" + redis_password_file_ + "\" username: \"" + redis_username_ +
+           "\" tls { ca_file: \"" + pki_->Pem("ca") + "\" cert_file: \"" + pki_->Pem("client") +
+           "\" key_file: \"" + pki_->Key("client") + "\" } }\n";
   }
   void StartReplicas() {
     replicas_.clear();
@@ -112,6 +120,8 @@ class ClusterTest : public ::testing::Test {
 
   static TestPki* pki_;
   std::unique_ptr<RedisProcess> redis_;
+  std::string redis_password_file_;
+  std::string redis_username_;
   std::string keyset_path_;
   std::vector<std::unique_ptr<StsProcess>> replicas_;
   std::map<std::pair<int, std::string>, std::unique_ptr<StsClient>> clients_;
@@ -264,12 +274,62 @@ TEST_F(ClusterTest, ARedisOutageFailsClosedForRenewAndCancelOnly) {
   absl::StatusOr<sts::v1::CancelResponse> cancel =
       On(1).Cancel(token.requested_security_token(), Key(token));
   EXPECT_EQ(cancel.status().code(), absl::StatusCode::kUnavailable);
+  // The client is told what failed, not where Redis lives; the server's own
+  // log says where.
+  const std::string where = std::to_string(redis_->port());
+  EXPECT_EQ(renew.status().message().find(where), std::string::npos) << renew.status();
+  EXPECT_EQ(cancel.status().message().find(where), std::string::npos) << cancel.status();
+  EXPECT_NE(replicas_[1]->ReadStderr().find(redis_->address()), std::string::npos);
   // Issue needs no shared state; Validate answers from the cookie.
   const RequestSecurityTokenResponse during = Issue(2);
   EXPECT_EQ(ValidateReason(0, during.requested_security_token()), "valid");
   ASSERT_TRUE(redis_->Restart().ok());
   // The replicas reconnect by themselves.
   EXPECT_TRUE(On(1).Renew(token.requested_security_token(), Key(token)).ok());
+}
+
+// Revocation fails closed for keys: while Redis is away a replica cannot see
+// a cancellation, so Validate says so and releases no key (a cancelled
+// context's key would otherwise be handed out).
+TEST_F(ClusterTest, ARedisOutageReleasesNoKeyAndMarksTheAnswer) {
+  const RequestSecurityTokenResponse cancelled = Issue(0);
+  ASSERT_TRUE(On(1).Cancel(cancelled.requested_security_token(), Key(cancelled)).ok());
+  const RequestSecurityTokenResponse live = Issue(0);
+  absl::StatusOr<sts::v1::ValidateResponse> before =
+      On(2, "audience").Validate(live.requested_security_token());
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_FALSE(before->revocation_state_unknown());
+  EXPECT_EQ(before->keys_size(), 1);
+
+  redis_->Stop();
+  for (const RequestSecurityTokenResponse* token : {&cancelled, &live}) {
+    absl::StatusOr<sts::v1::ValidateResponse> v =
+        On(2, "audience").Validate(token->requested_security_token());
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v->revocation_state_unknown());
+    EXPECT_EQ(v->keys_size(), 0);
+    // The owner gets no key either.
+    absl::StatusOr<sts::v1::ValidateResponse> own =
+        On(2).Validate(token->requested_security_token());
+    ASSERT_TRUE(own.ok()) << own.status();
+    EXPECT_TRUE(own->revocation_state_unknown());
+    EXPECT_EQ(own->keys_size(), 0);
+  }
+}
+
+// A Redis run with the shipped configuration (docker/redis/redis.conf:
+// append-only file, fsync on every write) keeps cancellations across a crash.
+TEST_F(ClusterTest, ACancellationSurvivesARedisCrash) {
+  const RequestSecurityTokenResponse token = Issue(0);
+  ASSERT_TRUE(On(1).Cancel(token.requested_security_token(), Key(token)).ok());
+  redis_->Stop();  // SIGKILL: no shutdown save
+  ASSERT_TRUE(redis_->Restart().ok());
+  for (int r = 0; r < kReplicas; ++r) {
+    int keys = -1;
+    EXPECT_EQ(ValidateReason(r, token.requested_security_token(), &keys), "cancelled")
+        << r << "\n" << redis_->ReadLog();
+    EXPECT_EQ(keys, 0) << r;
+  }
 }
 
 TEST_F(ClusterTest, TheMasterKeysetRotatesWithoutDowntime) {
