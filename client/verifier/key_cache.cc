@@ -391,6 +391,19 @@ absl::Status KeyCache::Apply(Entry& entry, const sts::v1::SecurityContextToken& 
     }
     return refused(std::move(refusal), options_.negative_ttl);
   }
+  if (v.revocation_state_unknown() && v.keys().empty()) {
+    // The STS could not read the shared revocation state and withheld the
+    // keys: an outage, not an answer about the context.
+    if (revalidation) {
+      entry.validated_at = now - options_.revalidate_after + options_.min_refresh_interval;
+      return absl::OkStatus();
+    }
+    Remember(entry, cookie,
+             Refuse(Refusal::kUnavailable,
+                    "the STS cannot check this context's revocation state now; retry"),
+             now + options_.min_refresh_interval);
+    return absl::OkStatus();
+  }
   if (absl::Status s = MayUse(v); !s.ok()) return refused(std::move(s), options_.negative_ttl);
   Merge(entry, target, v, now);
   entry.validated_at = now;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/context/mock_sts_api.h"
 #include "client/context/security_context.h"
 #include "client/crypto/secret_bytes.h"
 #include "client/protect/message.h"
@@ -556,6 +557,41 @@ TEST_P(VerifierTest, ReplaysAndStaleMessagesAreRefused) {
   // A message for another RPC (associated data) does not verify.
   EXPECT_EQ(wire::FaultNameOf(verifier.Verify(Signed(*client), "/other/Method").status()),
             "wst:FailedAuthentication");
+}
+
+// An STS that cannot read the shared revocation state answers status-only,
+// marked: the relying party treats it as an outage (retry), never as a
+// verdict on the context, and works again once keys are released.
+TEST(VerifierScriptedTest, AProvisionalStatusOnlyAnswerIsAnOutage) {
+  FakeClock clock;
+  auto sts = std::make_shared<::testing::NiceMock<context::MockStsApi>>();
+  // The holder's context, issued by the in-process STS, and the real answer
+  // it would give, to replay with and without keys.
+  std::unique_ptr<InProcessSts> real = MakeSts(&clock, StoreKind::kKeyring);
+  auto holder = real->ClientAs(testing::kInProcessClient);
+  auto audience = real->ClientAs(testing::kInProcessAudience);
+  context::SecurityContextOptions options;
+  options.clock = &clock;
+  options.renewal = RenewalMode::kManual;
+  sts::v1::IssueRequest request;
+  request.set_applies_to(kAudience);
+  std::unique_ptr<SecurityContext> client = *SecurityContext::Issue(holder, request, options);
+  sts::v1::ValidateResponse full = *audience->Validate(client->token());
+  sts::v1::ValidateResponse provisional = full;
+  provisional.clear_keys();
+  provisional.set_keys_released_to(sts::v1::ValidateResponse::KEYS_RELEASED_TO_UNSPECIFIED);
+  provisional.set_revocation_state_unknown(true);
+  EXPECT_CALL(*sts, Validate(::testing::_))
+      .WillOnce(::testing::Return(provisional))
+      .WillOnce(::testing::Return(full));
+
+  VerifierOptions vo;
+  vo.clock = &clock;
+  Verifier verifier(sts, vo);
+  const absl::Status outage = verifier.Verify(*client->Sign("p", kAd), kAd).status();
+  EXPECT_EQ(outage.code(), absl::StatusCode::kUnavailable) << outage;
+  clock.Advance(vo.min_refresh_interval);
+  EXPECT_TRUE(verifier.Verify(*client->Sign("p", kAd), kAd).ok());
 }
 
 }  // namespace
