@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -12,6 +13,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/server_builder.h"
 #include "sts/cookie/cookie_store.h"
 #include "sts/cookie/master_keyset.h"
@@ -72,6 +74,19 @@ void ScrubRstr(sts::v1::RequestSecurityTokenResponse* r) {
 void ScrubValidate(sts::v1::ValidateResponse* r) {
   for (sts::v1::ContextKey& key : *r->mutable_keys()) ScrubString(key.mutable_key());
 }
+
+// Removes gRPC's reflection plugin from the builder it is set on.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+                                    return p->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
 
 // Identifies a version of a file: changes when it is replaced or rewritten.
 std::string FileSignature(const std::string& path) {
@@ -139,14 +154,28 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
 
   if (!config.health_listen_address().empty()) {
     grpc::ServerBuilder health_builder;
+    // Health only: gRPC's reflection plugin registers itself with every
+    // builder, so it is taken off this one (a plaintext port must not list
+    // or describe the services).
+    health_builder.SetOption(std::make_unique<WithoutReflection>());
     health_builder.AddListeningPort(config.health_listen_address(),
                                     grpc::InsecureServerCredentials(), &health_port_);
+    // The health service runs on gRPC's callback API, which a builder accepts
+    // only beside a polled completion queue: one, with a thread that only
+    // ever sees its shutdown.
+    health_queue_ = health_builder.AddCompletionQueue();
     health_server_ = health_builder.BuildAndStart();
     if (health_server_ == nullptr || health_port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot serve health on ",
                                                  config.health_listen_address()));
     }
     health_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+    health_queue_thread_ = std::thread([cq = health_queue_.get()] {
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) {
+      }
+    });
   }
 
   RegisterMethods();
@@ -343,6 +372,8 @@ void StsServer::Shutdown() {
                       absl::ToChronoSeconds(settings_.drain_timeout));
   }
   if (health_server_ != nullptr) health_server_->Shutdown();
+  if (health_queue_ != nullptr) health_queue_->Shutdown();
+  if (health_queue_thread_.joinable()) health_queue_thread_.join();
   // The pool's calls post Finish to the queues: they drain first.
   if (redis_pool_ != nullptr) redis_pool_->Shutdown();
   for (auto& queue : queues_) queue->Shutdown();

@@ -107,6 +107,8 @@ class StsServer {
   sts::v1::SecurityTokenService::AsyncService service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
+  std::unique_ptr<grpc::ServerCompletionQueue> health_queue_;
+  std::thread health_queue_thread_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> queue_threads_;
   // Type-erased AsyncUnaryMethod objects; they outlive every call.

@@ -154,6 +154,19 @@ TEST_F(FoundationTest, TheHealthPortServesNothingElse) {
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = client.Issue({});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+  // Nor reflection (security review, low 11): a plaintext port must not list
+  // or describe the services.
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(plain);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ReflectionProbeRequest request;
+  request.set_list_services("*");
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ReflectionProbeResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(FoundationTest, ServerReflectionListsTheServices) {
