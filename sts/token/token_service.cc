@@ -4,8 +4,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
 #include "client/wire/computed_key.h"
@@ -45,6 +48,34 @@ absl::Status CheckOneOf(absl::string_view field, absl::string_view value,
 void SetLifetime(absl::Time created, absl::Time expires, sts::v1::Lifetime* out) {
   wire::SetTimestamp(created, out->mutable_created());
   wire::SetTimestamp(expires, out->mutable_expires());
+}
+
+// Whether `m`, or any message inside it, carries fields this build does not
+// know (a newer client's, or a forger's).
+bool CarriesUnknownFields(const google::protobuf::Message& m) {
+  const google::protobuf::Reflection* reflection = m.GetReflection();
+  if (!reflection->GetUnknownFields(m).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(m, field); ++i) {
+        if (CarriesUnknownFields(reflection->GetRepeatedMessage(m, field, i))) return true;
+      }
+    } else if (CarriesUnknownFields(reflection->GetMessage(m, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A request whose proof must cover all of it: the STS cannot vouch for what
+// it does not understand (docs/PROOF_OF_POSSESSION.md section 2).
+absl::Status CheckAllFieldsKnown(const google::protobuf::Message& request) {
+  if (!CarriesUnknownFields(request)) return absl::OkStatus();
+  return Refuse(Refusal::kMalformedRequest,
+                "the request carries fields this STS does not know; its proof cannot cover them");
 }
 
 absl::StatusOr<TokenId> ParseTarget(absl::string_view field,
@@ -312,6 +343,7 @@ absl::Status TokenService::CheckRenewable(absl::string_view principal, TokenView
 absl::Status TokenService::Renew(absl::string_view principal,
                                  const sts::v1::RenewRequest& request,
                                  sts::v1::RequestSecurityTokenResponse* response) const {
+  if (absl::Status s = CheckAllFieldsKnown(request); !s.ok()) return s;
   if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
   if (absl::Status s = CheckOneOf("request_type", request.request_type(),
                                   {"", wire::kRequestTypeRenew});
@@ -361,6 +393,7 @@ absl::Status TokenService::Renew(absl::string_view principal,
 absl::Status TokenService::Cancel(absl::string_view principal,
                                   const sts::v1::CancelRequest& request,
                                   sts::v1::CancelResponse* response) const {
+  if (absl::Status s = CheckAllFieldsKnown(request); !s.ok()) return s;
   if (absl::Status s = CheckLength("context", request.context(), kMaxContextBytes); !s.ok()) return s;
   if (absl::Status s = CheckOneOf("request_type", request.request_type(),
                                   {"", wire::kRequestTypeCancel});

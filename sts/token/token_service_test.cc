@@ -15,6 +15,7 @@
 #include "client/wire/proof.h"
 #include "client/wire/uris.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "sts/policy/policy.h"
 #include "tests/harness/in_process_sts.h"
@@ -458,6 +459,32 @@ TEST_P(TokenServiceTest, AContextCannotBeRenewedPastItsMaximumAge) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_EQ(wire::FaultNameOf(s), "wst:ExpiredData");
   EXPECT_NE(s.message().find("maximum age"), std::string::npos) << s;
+}
+
+// Security review, low 13 (docs/PROOF_OF_POSSESSION.md section 2): a Renew
+// or Cancel carrying fields this STS does not know is refused, even with a
+// proof made over them: the STS cannot vouch for what it does not understand.
+TEST_P(TokenServiceTest, RequestsWithUnknownFieldsAreRefused) {
+  const RequestSecurityTokenResponse token = MustIssue();
+  RenewRequest renew;
+  *renew.mutable_renew_target() = Target(token);
+  renew.GetReflection()->MutableUnknownFields(&renew)->AddVarint(99, 1);
+  Sign(wire::kRenewMethod, token.requested_security_token().identifier(),
+       token.requested_security_token().instance(), KeyOf(token), clock_.Now(), &renew);
+  absl::Status s = Renew(renew);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest");
+
+  CancelRequest cancel;
+  *cancel.mutable_cancel_target() = Target(token);
+  cancel.mutable_cancel_target()->GetReflection()
+      ->MutableUnknownFields(cancel.mutable_cancel_target())
+      ->AddLengthDelimited(42, "x");
+  Sign(wire::kCancelMethod, token.requested_security_token().identifier(),
+       token.requested_security_token().instance(), KeyOf(token), clock_.Now(), &cancel);
+  EXPECT_EQ(wire::FaultNameOf(Cancel(cancel)), "wst:InvalidRequest");
+  // Nothing was changed by either.
+  EXPECT_EQ(Validate(token, kAlice).status().code(), wire::kStatusValid);
 }
 
 TEST_P(TokenServiceTest, AProofCoversTheRequestParameters) {
