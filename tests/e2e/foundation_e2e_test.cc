@@ -206,6 +206,20 @@ TEST_F(FoundationTest, OversizedRequestsAreRefusedCleanlyAndServingGoesOn) {
   EXPECT_TRUE(IssueAs("client").ok());
 }
 
+// Security review, low 12, the documented exception (README.md, "Errors"):
+// invalid UTF-8 in a proto3 string field fails gRPC's parse of the request,
+// which answers INTERNAL with no fault before the STS reads it; nothing
+// changes and serving goes on.
+TEST_F(FoundationTest, InvalidUtf8IsRefusedByTheTransportBeforeTheSts) {
+  sts::v1::IssueRequest bad;
+  bad.set_applies_to("spiffe://test.example/\xff\xfe");
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> r = IssueAs("client", bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+  EXPECT_EQ(wire::FaultNameOf(r.status()), "");
+  EXPECT_TRUE(IssueAs("client").ok());
+}
+
 TEST_F(FoundationTest, TheAuditLogHasALinePerDecisionAndNoKeyBytes) {
   std::vector<std::string> keys;
   for (int i = 0; i < 5; ++i) {
