@@ -7,7 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
+#include "absl/cleanup/cleanup.h"
+#include "client/crypto/constant_time.h"
 #include "client/wire/fault.h"
+#include "client/wire/scrub.h"
 #include "client/wire/limits.h"
 #include "client/wire/time.h"
 #include "client/wire/uris.h"
@@ -21,6 +24,10 @@ using sts::v1::ProtectedMessage;
 using wire::Refusal;
 using wire::Refuse;
 using wire::TimeOf;
+
+void WipeString(std::string* s) {
+  if (!s->empty()) crypto::SecureZero(s->data(), s->size());
+}
 
 // Our entropy for a computed key (client/wire/limits.h).
 absl::StatusOr<std::string> NewEntropy(uint32_t key_bits) {
@@ -125,7 +132,14 @@ absl::StatusOr<std::unique_ptr<SecurityContext>> SecurityContext::Issue(
   if (sts == nullptr) return absl::InvalidArgumentError("Issue needs an StsApi");
   absl::StatusOr<std::string> entropy = AddEntropy(options, request.key_size(), &request);
   if (!entropy.ok()) return entropy.status();
-  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response = sts->Issue(request);
+  absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response;
+  // Our entropy and what came back are wiped once the key is installed.
+  absl::Cleanup wipe = [&] {
+    WipeString(&*entropy);
+    wire::ScrubRequest(&request);
+    if (response.ok()) wire::ScrubResponse(&*response);
+  };
+  response = sts->Issue(request);
   if (!response.ok()) return response.status();
   return Create(std::move(sts), *response, crypto::AsBytes(*entropy), std::move(options));
 }
@@ -313,6 +327,11 @@ absl::Status SecurityContext::RenewLocked() {
                  &request);
   absl::Status status = entropy.status();
   absl::StatusOr<sts::v1::RequestSecurityTokenResponse> response;
+  absl::Cleanup wipe = [&] {
+    if (entropy.ok()) WipeString(&*entropy);
+    wire::ScrubRequest(&request);
+    if (response.ok()) wire::ScrubResponse(&*response);
+  };
   if (status.ok()) {
     response = sts_->Renew(token, keys->context_key(), request);
     status = response.status();

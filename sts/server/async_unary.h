@@ -53,6 +53,8 @@ struct AsyncUnaryMethod {
   // Called on the response once it has been sent, to wipe secret fields
   // (keys) before the memory is freed. May be null.
   void (*scrub)(Response*) = nullptr;
+  // The same for the request (the requestor's entropy). May be null.
+  void (*scrub_request)(Request*) = nullptr;
   // Where `handler` runs when it may block; null: inline. `busy` answers
   // (inline) when the pool refuses the call.
   WorkerPool* pool = nullptr;
@@ -90,6 +92,7 @@ class AsyncUnaryCall final : public AsyncCall {
       return;
     }
     if (method_->scrub != nullptr) method_->scrub(&response_);
+    if (method_->scrub_request != nullptr) method_->scrub_request(&request_);
     delete this;
   }
 

@@ -10,6 +10,7 @@
 #include "client/crypto/constant_time.h"
 #include "client/wire/fault.h"
 #include "client/wire/grpc_status.h"
+#include "client/wire/scrub.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -61,18 +62,6 @@ AuditFields Describe(const sts::v1::ValidateRequest& q, const sts::v1::ValidateR
 AuditFields Describe(const sts::v1::AmendRequest& q,
                      const sts::v1::RequestSecurityTokenResponse&) {
   return {q.amend_target().identifier(), q.proof().instance(), ""};
-}
-
-void ScrubString(std::string* s) {
-  if (!s->empty()) crypto::SecureZero(s->data(), s->size());
-}
-void ScrubRstr(sts::v1::RequestSecurityTokenResponse* r) {
-  if (r->requested_proof_token().has_binary_secret()) {
-    ScrubString(r->mutable_requested_proof_token()->mutable_binary_secret()->mutable_value());
-  }
-}
-void ScrubValidate(sts::v1::ValidateResponse* r) {
-  for (sts::v1::ContextKey& key : *r->mutable_keys()) ScrubString(key.mutable_key());
 }
 
 // Removes gRPC's reflection plugin from the builder it is set on.
@@ -298,7 +287,8 @@ bool StsServer::MayWaitOnRedis(absl::string_view operation) const {
 
 void StsServer::RegisterMethods() {
   using Service = SecurityTokenService::AsyncService;
-  auto add = [this](auto request_fn, absl::string_view operation, auto logic, auto scrub) {
+  auto add = [this](auto request_fn, absl::string_view operation, auto logic, auto scrub,
+                    auto scrub_request) {
     using Traits = decltype(MethodTraits(request_fn));
     using Request = typename Traits::first_type;
     using Response = typename Traits::second_type;
@@ -310,6 +300,7 @@ void StsServer::RegisterMethods() {
       return Serve<Request, Response>(operation, logic, context, request, response);
     };
     method->scrub = scrub;
+    method->scrub_request = scrub_request;
     if (redis_pool_ != nullptr && MayWaitOnRedis(operation)) {
       method->pool = redis_pool_.get();
       method->busy = [this, operation](grpc::ServerContext& context, const Request& request,
@@ -329,12 +320,28 @@ void StsServer::RegisterMethods() {
     }
     methods_.push_back(std::move(method));
   };
-  add(&Service::RequestIssue, "Issue", &token::TokenService::Issue, &ScrubRstr);
-  add(&Service::RequestRenew, "Renew", &token::TokenService::Renew, &ScrubRstr);
+  using sts::v1::AmendRequest;
+  using sts::v1::CancelRequest;
+  using sts::v1::CancelResponse;
+  using sts::v1::IssueRequest;
+  using sts::v1::RenewRequest;
+  using sts::v1::RequestSecurityTokenResponse;
+  using sts::v1::ValidateRequest;
+  using sts::v1::ValidateResponse;
+  add(&Service::RequestIssue, "Issue", &token::TokenService::Issue,
+      static_cast<void (*)(RequestSecurityTokenResponse*)>(&wire::ScrubResponse),
+      static_cast<void (*)(IssueRequest*)>(&wire::ScrubRequest));
+  add(&Service::RequestRenew, "Renew", &token::TokenService::Renew,
+      static_cast<void (*)(RequestSecurityTokenResponse*)>(&wire::ScrubResponse),
+      static_cast<void (*)(RenewRequest*)>(&wire::ScrubRequest));
   add(&Service::RequestCancel, "Cancel", &token::TokenService::Cancel,
-      static_cast<void (*)(sts::v1::CancelResponse*)>(nullptr));
-  add(&Service::RequestValidate, "Validate", &token::TokenService::Validate, &ScrubValidate);
-  add(&Service::RequestAmend, "Amend", &token::TokenService::Amend, &ScrubRstr);
+      static_cast<void (*)(CancelResponse*)>(nullptr), static_cast<void (*)(CancelRequest*)>(nullptr));
+  add(&Service::RequestValidate, "Validate", &token::TokenService::Validate,
+      static_cast<void (*)(ValidateResponse*)>(&wire::ScrubResponse),
+      static_cast<void (*)(ValidateRequest*)>(nullptr));
+  add(&Service::RequestAmend, "Amend", &token::TokenService::Amend,
+      static_cast<void (*)(RequestSecurityTokenResponse*)>(&wire::ScrubResponse),
+      static_cast<void (*)(AmendRequest*)>(nullptr));
 }
 
 void StsServer::SweepNow() {

@@ -10,6 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "client/crypto/bytes.h"
+#include "client/crypto/constant_time.h"
 #include "client/crypto/random.h"
 #include "client/wire/computed_key.h"
 #include "client/wire/fault.h"
@@ -118,6 +119,14 @@ absl::StatusOr<uint32_t> ResolveKeyBits(uint32_t requested, uint32_t fallback) {
 
 // The new key of a context and how the requestor learns it.
 struct NewKey {
+  NewKey() = default;
+  NewKey(NewKey&&) = default;
+  NewKey& operator=(NewKey&&) = default;
+  // The issuer's entropy is half of a computed key: wiped like one.
+  ~NewKey() {
+    if (!issuer_entropy.empty()) crypto::SecureZero(issuer_entropy.data(), issuer_entropy.size());
+  }
+
   crypto::SecretBytes key;
   std::string computed_key_algorithm;  // empty: the key is returned as is
   std::string issuer_entropy;
