@@ -66,15 +66,57 @@ void InMemoryReplayCache::Release(uint64_t principal) {
   if (--it->second == 0) counts.live.erase(it);
 }
 
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+// The whole second `ns` falls in (rounded down, also before 1970).
+int64_t SecondOf(int64_t ns) {
+  return ns >= 0 ? ns / kNanosPerSecond : -((-ns + kNanosPerSecond - 1) / kNanosPerSecond);
+}
+
+}  // namespace
+
+void InMemoryReplayCache::File(Shard& shard, const ProofFingerprint& fingerprint,
+                               int64_t forget_at_ns, int64_t now_ns) {
+  const int64_t second = std::min(SecondOf(forget_at_ns), SecondOf(now_ns) + kWheelSeconds - 1);
+  const int64_t slot = ((second % kWheelSeconds) + kWheelSeconds) % kWheelSeconds;
+  shard.wheel[slot].push_back(fingerprint);
+}
+
 size_t InMemoryReplayCache::PurgeShard(Shard& shard, int64_t now_ns) {
+  // Only whole seconds that have passed: everything filed under them is due
+  // (what is due within the current second is caught by the look-up, which
+  // compares nanoseconds).
+  const int64_t last = SecondOf(now_ns) - 1;
+  if (shard.drained_through == INT64_MIN) shard.drained_through = last - kWheelSeconds;
+  if (last <= shard.drained_through) return 0;
+  const int64_t first = std::max(shard.drained_through + 1, last - kWheelSeconds + 1);
   size_t purged = 0;
-  for (auto it = shard.entries.begin(); it != shard.entries.end();) {
-    auto current = it++;
-    if (current->second.forget_at_ns <= now_ns) {
-      Release(current->second.principal);
-      shard.entries.erase(current);
-      ++purged;
+  std::vector<ProofFingerprint> later;
+  for (int64_t second = first; second <= last; ++second) {
+    std::vector<ProofFingerprint>& bucket =
+        shard.wheel[((second % kWheelSeconds) + kWheelSeconds) % kWheelSeconds];
+    for (const ProofFingerprint& fingerprint : bucket) {
+      auto it = shard.entries.find(fingerprint);
+      if (it == shard.entries.end()) continue;  // gone already (a replaced entry's old filing)
+      if (it->second.forget_at_ns < now_ns) {
+        Release(it->second.principal);
+        shard.entries.erase(it);
+        ++purged;
+      } else {
+        // Not due: it waited in the wheel's last bucket, or shares a bucket
+        // with a passed second (slots repeat every kWheelSeconds).
+        later.push_back(fingerprint);
+      }
     }
+    bucket.clear();
+    bucket.shrink_to_fit();
+  }
+  shard.drained_through = last;
+  for (const ProofFingerprint& fingerprint : later) {
+    auto it = shard.entries.find(fingerprint);
+    if (it != shard.entries.end()) File(shard, fingerprint, it->second.forget_at_ns, now_ns);
   }
   return purged;
 }
@@ -129,7 +171,9 @@ absl::Status InMemoryReplayCache::CheckAndRemember(const ProofFingerprint& finge
     return Refuse(Refusal::kQuotaExceeded,
                   "replay cache full; retry once older proofs leave the time window");
   }
-  shard.entries.emplace(fingerprint, Entry{absl::ToUnixNanos(forget_at), who});
+  const int64_t forget_at_ns = absl::ToUnixNanos(forget_at);
+  shard.entries.emplace(fingerprint, Entry{forget_at_ns, who});
+  File(shard, fingerprint, forget_at_ns, now_ns);
   return absl::OkStatus();
 }
 

@@ -3,8 +3,10 @@
 
 #include <array>
 #include <cstddef>
+#include <climits>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "sts/replay/replay_cache.h"
@@ -20,6 +22,11 @@ namespace sts::replay {
 // most `max_entries_per_principal` live entries, so filling the cache takes
 // max_entries / max_entries_per_principal principals, not one. Times are kept
 // in nanoseconds, as the proof window is checked.
+//
+// What it costs does not grow with how much it holds: each shard keeps its
+// fingerprints in a wheel of one-second buckets by the time they are
+// forgotten, so purging drains only the seconds that have passed (constant
+// work per entry, never a scan of the shard).
 class InMemoryReplayCache final : public ReplayCache {
  public:
   struct Limits {
@@ -46,9 +53,15 @@ class InMemoryReplayCache final : public ReplayCache {
     int64_t forget_at_ns;
     uint64_t principal;  // keyed hash of the principal
   };
+  // Seconds the wheel spans; an entry to be forgotten further ahead waits in
+  // the last bucket and moves on when that bucket is drained.
+  static constexpr int64_t kWheelSeconds = 1024;
   struct Shard {
-    mutable std::mutex mu;  // guards `entries`
+    Shard() : wheel(kWheelSeconds) {}
+    mutable std::mutex mu;  // guards everything below
     absl::flat_hash_map<ProofFingerprint, Entry, FingerprintHash> entries;
+    std::vector<std::vector<ProofFingerprint>> wheel;  // by forget second % kWheelSeconds
+    int64_t drained_through = INT64_MIN;  // every bucket up to this second is empty
   };
   // Live entries per principal, striped by the principal's hash. Taken after
   // a shard's lock, never before.
@@ -59,8 +72,12 @@ class InMemoryReplayCache final : public ReplayCache {
 
   uint64_t ShardIndex(const ProofFingerprint& fingerprint) const;
   uint64_t PrincipalKey(absl::string_view principal) const;
-  // Erases expired entries of `shard` (whose lock the caller holds).
+  // Erases the entries of `shard` forgotten before the current second
+  // (whose lock the caller holds).
   size_t PurgeShard(Shard& shard, int64_t now_ns);
+  // Files `fingerprint` in the bucket of `forget_at_ns` (or the wheel's last).
+  static void File(Shard& shard, const ProofFingerprint& fingerprint, int64_t forget_at_ns,
+                   int64_t now_ns);
   // One more live entry for `principal`, unless at its share; and back.
   bool Reserve(uint64_t principal);
   void Release(uint64_t principal);

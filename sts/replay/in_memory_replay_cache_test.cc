@@ -93,5 +93,33 @@ TEST(InMemoryReplayCacheTest, FingerprintsAimedAtOneShardSpreadOverAll) {
   EXPECT_GE(accepted, 90);
 }
 
+TEST(InMemoryReplayCacheTest, PurgingDrainsPassedSecondsAndKeepsWhatIsNotDue) {
+  InMemoryReplayCache cache({/*max_entries=*/100'000, /*max_entries_per_principal=*/100'000});
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(cache.CheckAndRemember(Fingerprint(i), "p", kNow + absl::Seconds(i % 3), kNow).ok());
+  }
+  // Far ahead: beyond the wheel's span, it waits and moves on.
+  ASSERT_TRUE(cache.CheckAndRemember(Fingerprint(1000), "p", kNow + absl::Seconds(3000), kNow).ok());
+  EXPECT_EQ(cache.Purge(kNow), 0u);  // nothing is due yet; the wheel now turns from here
+  EXPECT_EQ(cache.Purge(kNow + absl::Milliseconds(1500)), 100u);  // the second at kNow passed
+  EXPECT_EQ(cache.size(), 201u);
+  EXPECT_EQ(cache.Purge(kNow + absl::Seconds(3)), 200u);
+  EXPECT_EQ(cache.Purge(kNow + absl::Seconds(2000)), 0u);
+  // Still remembered: a replay of it is refused until its time has passed.
+  EXPECT_FALSE(cache.CheckAndRemember(Fingerprint(1000), "p", kNow + absl::Seconds(3000),
+                                      kNow + absl::Seconds(2500))
+                   .ok());
+  EXPECT_EQ(cache.Purge(kNow + absl::Seconds(3002)), 1u);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(InMemoryReplayCacheTest, AClockThatJumpsForwardOrBackLosesNothingDue) {
+  InMemoryReplayCache cache;
+  ASSERT_TRUE(cache.CheckAndRemember(Fingerprint(7), "p", kNow + absl::Minutes(5), kNow).ok());
+  cache.Purge(kNow - absl::Hours(1));  // backwards: nothing is due
+  EXPECT_FALSE(cache.CheckAndRemember(Fingerprint(7), "p", kNow + absl::Minutes(5), kNow).ok());
+  EXPECT_EQ(cache.Purge(kNow + absl::Hours(10)), 1u);  // far forward: everything due goes
+}
+
 }  // namespace
 }  // namespace sts::replay
