@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 
@@ -43,13 +45,27 @@ size_t Utf8SequenceLength(absl::string_view s) {
   return 0;
 }
 
+// Whether byte `c` can be copied into a JSON string as it is (printable
+// ASCII other than the quote and the backslash).
+inline bool PlainJsonByte(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 // A JSON string of at most `max` bytes of `s`: quotes, backslashes and the
 // three common control characters escaped; any other control byte and any
 // byte that is not valid UTF-8 logged as '?'; what is cut off counted.
+// Runs of plain bytes (almost every field, almost always) are copied whole.
 void AppendJsonString(absl::string_view s, std::string* out, size_t max = kMaxFieldBytes) {
   out->push_back('"');
   const absl::string_view kept = s.substr(0, max);
   for (size_t i = 0; i < kept.size();) {
+    size_t run = i;
+    while (run < kept.size() && PlainJsonByte(static_cast<unsigned char>(kept[run]))) ++run;
+    if (run > i) {
+      out->append(kept.data() + i, run - i);
+      i = run;
+      if (i == kept.size()) break;
+    }
     const unsigned char c = static_cast<unsigned char>(kept[i]);
     if (c >= 0x80) {
       const size_t n = Utf8SequenceLength(kept.substr(i));
@@ -57,7 +73,7 @@ void AppendJsonString(absl::string_view s, std::string* out, size_t max = kMaxFi
         out->push_back('?');
         ++i;
       } else {
-        out->append(kept.substr(i, n).data(), n);
+        out->append(kept.data() + i, n);
         i += n;
       }
       continue;
@@ -68,7 +84,7 @@ void AppendJsonString(absl::string_view s, std::string* out, size_t max = kMaxFi
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default: out->push_back(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+      default: out->push_back('?');  // other control bytes and DEL
     }
     ++i;
   }
@@ -76,12 +92,43 @@ void AppendJsonString(absl::string_view s, std::string* out, size_t max = kMaxFi
   out->push_back('"');
 }
 
+// `,"name":` then the value as a JSON string; `name` is one of ours, plain.
 void Field(absl::string_view name, absl::string_view value, std::string* out,
            size_t max = kMaxFieldBytes) {
-  if (out->size() > 1) out->push_back(',');
-  AppendJsonString(name, out);
-  out->push_back(':');
+  out->append(",\"");
+  out->append(name.data(), name.size());
+  out->append("\":");
   AppendJsonString(value, out, max);
+}
+
+// RFC 3339 UTC with microseconds, e.g. 2026-11-24T19:37:00.123456Z. The
+// calendar part is formatted once per second per thread: a serving thread
+// logs many lines within one second.
+void AppendTime(absl::Time t, std::string* out) {
+  struct Cache {
+    int64_t second = INT64_MIN;
+    std::string text;  // "YYYY-MM-DDTHH:MM:SS"
+  };
+  thread_local Cache cache;
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t second = micros / 1'000'000;
+  int64_t fraction = micros % 1'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000;
+    --second;
+  }
+  if (second != cache.second) {
+    cache.text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
+                                  absl::UTCTimeZone());
+    cache.second = second;
+  }
+  out->append(cache.text);
+  char digits[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  for (int i = 6; i >= 1; --i) {
+    digits[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  out->append(digits, sizeof(digits));
 }
 
 absl::string_view CodeName(absl::StatusCode code) {
@@ -121,31 +168,39 @@ void WriteAll(int fd, const std::string& data) {
 
 }  // namespace
 
-std::string FormatAuditLine(const AuditEvent& e) {
-  std::string line = "{";
-  Field("time", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", e.time, absl::UTCTimeZone()), &line);
-  Field("op", e.operation, &line);
-  Field("principal", e.principal, &line);
-  Field("peer", e.peer, &line);
-  Field("identifier", e.identifier, &line);
-  Field("instance", e.instance, &line);
-  Field("applies_to", e.applies_to, &line);
+void AppendAuditLine(const AuditEvent& e, std::string* line) {
+  line->append("{\"time\":\"");
+  AppendTime(e.time, line);
+  line->push_back('"');
+  Field("op", e.operation, line);
+  Field("principal", e.principal, line);
+  Field("peer", e.peer, line);
+  Field("identifier", e.identifier, line);
+  Field("instance", e.instance, line);
+  Field("applies_to", e.applies_to, line);
   const bool ok = e.status == nullptr || e.status->ok();
-  Field("outcome", ok ? "ok" : "refused", &line);
-  Field("code", ok ? "OK" : CodeName(e.status->code()), &line);
-  std::string fault;
-  std::string reason;
-  if (!ok) {
+  if (ok) {
+    line->append(R"(,"outcome":"ok","code":"OK","fault":"","reason":"")");
+  } else {
+    Field("outcome", "refused", line);
+    Field("code", CodeName(e.status->code()), line);
+    std::string fault;
+    std::string reason;
     if (std::optional<sts::v1::Fault> f = wire::FaultOf(*e.status); f.has_value()) {
       fault = f->name();
       reason = f->reason();
     } else {
       reason = std::string(e.status->message());
     }
+    Field("fault", fault, line);
+    Field("reason", reason, line, kMaxReasonBytes);
   }
-  Field("fault", fault, &line);
-  Field("reason", reason, &line, kMaxReasonBytes);
-  absl::StrAppend(&line, ",\"latency_us\":", absl::ToInt64Microseconds(e.latency), "}");
+  absl::StrAppend(line, ",\"latency_us\":", absl::ToInt64Microseconds(e.latency), "}");
+}
+
+std::string FormatAuditLine(const AuditEvent& e) {
+  std::string line;
+  AppendAuditLine(e, &line);
   return line;
 }
 
@@ -181,7 +236,11 @@ void AuditLog::Record(const AuditEvent& event) {
   static std::atomic<size_t> next{0};
   thread_local const size_t index = next.fetch_add(1, std::memory_order_relaxed) % kBuffers;
   Buffer& buffer = buffers_[index];
-  std::string line = FormatAuditLine(event);
+  // Formatted outside the buffer's lock, into a per-thread scratch line
+  // that keeps its capacity: a line costs no allocation.
+  thread_local std::string line;
+  line.clear();
+  AppendAuditLine(event, &line);
   line.push_back('\n');
   bool self_write = false;
   {

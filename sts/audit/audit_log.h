@@ -32,6 +32,8 @@ struct AuditEvent {
 
 // Formats one event as a single JSON line (no trailing newline).
 std::string FormatAuditLine(const AuditEvent& event);
+// The same, appended to `*line`.
+void AppendAuditLine(const AuditEvent& event, std::string* line);
 
 // Appends one JSON line per decision to a file (or stderr), e.g.
 //   {"time":"2026-11-24T19:37:00.123456Z","op":"Issue","principal":"...",

@@ -35,6 +35,22 @@ TEST(AuditLogTest, FormatsASuccessAsOneJsonLine) {
             R"("fault":"","reason":"","latency_us":42})");
 }
 
+// The calendar part is cached per second: each line still shows its own.
+TEST(AuditLogTest, EachLineShowsItsOwnTime) {
+  const absl::Status ok = absl::OkStatus();
+  AuditEvent e = Event(&ok);
+  const auto time_of = [&](absl::Time t) {
+    e.time = t;
+    const std::string line = FormatAuditLine(e);
+    return line.substr(9, 27);
+  };
+  EXPECT_EQ(time_of(absl::FromUnixMicros(1'800'000'000'123'456)), "2027-01-15T08:00:00.123456Z");
+  EXPECT_EQ(time_of(absl::FromUnixMicros(1'800'000'000'999'999)), "2027-01-15T08:00:00.999999Z");
+  EXPECT_EQ(time_of(absl::FromUnixMicros(1'800'000'001'000'000)), "2027-01-15T08:00:01.000000Z");
+  EXPECT_EQ(time_of(absl::FromUnixMicros(1'800'000'000'000'007)), "2027-01-15T08:00:00.000007Z");
+  EXPECT_EQ(time_of(absl::FromUnixMicros(-1)), "1969-12-31T23:59:59.999999Z");
+}
+
 TEST(AuditLogTest, NamesTheFaultOfARefusal) {
   const absl::Status refused = wire::Refuse(wire::Refusal::kQuotaExceeded, "too many");
   const std::string line = FormatAuditLine(Event(&refused));
