@@ -1,8 +1,16 @@
-#include <openssl/evp.h>
+// SHA-256 on the hash's low-level API (SHA256_CTX), as HMAC is
+// (openssl_hmac.cc): on OpenSSL 3 the one-shot SHA256() and every
+// EVP_DigestInit_ex fetch the algorithm from a provider by name, which costs
+// more than hashing a short message. OpenSSL 3 marks these functions
+// deprecated but keeps them; BoringSSL has the same.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/sha.h>
 
+#include <memory>
 #include <utility>
 
+#include "client/crypto/constant_time.h"
 #include "client/crypto/digest.h"
 #include "client/crypto/fatal.h"
 
@@ -10,9 +18,11 @@ namespace sts::crypto {
 
 Sha256Digest Sha256(absl::Span<const uint8_t> data) {
   Sha256Digest out;
-  // The one-shot SHA256() needs no allocation or provider fetch, so it cannot
-  // fail; it exists in BoringSSL too.
-  SHA256(data.data(), data.size(), out.data());
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  if (!data.empty()) SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
+  SecureZero(&ctx, sizeof(ctx));  // it may have hashed a secret
   return out;
 }
 
@@ -22,25 +32,11 @@ Sha256Digest Sha256(absl::string_view data) {
 }
 
 struct Sha256Hasher::State {
-  EVP_MD_CTX* ctx = nullptr;
-  ~State() { EVP_MD_CTX_free(ctx); }
+  SHA256_CTX ctx;
+  ~State() { SecureZero(&ctx, sizeof(ctx)); }
 };
 
-namespace {
-
-void InitSha256(EVP_MD_CTX* ctx) {
-  if (EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
-    internal::FatalBackendError("EVP_DigestInit_ex(SHA-256)");
-  }
-}
-
-}  // namespace
-
-Sha256Hasher::Sha256Hasher() : state_(std::make_unique<State>()) {
-  state_->ctx = EVP_MD_CTX_new();
-  if (state_->ctx == nullptr) internal::FatalBackendError("EVP_MD_CTX_new");
-  InitSha256(state_->ctx);
-}
+Sha256Hasher::Sha256Hasher() : state_(std::make_unique<State>()) { SHA256_Init(&state_->ctx); }
 
 Sha256Hasher::Sha256Hasher(Sha256Hasher&& other) noexcept = default;
 Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&& other) noexcept = default;
@@ -49,9 +45,7 @@ Sha256Hasher::~Sha256Hasher() = default;
 void Sha256Hasher::Update(absl::Span<const uint8_t> data) {
   if (state_ == nullptr) internal::FatalBackendError("moved-from Sha256Hasher");
   if (data.empty()) return;
-  if (EVP_DigestUpdate(state_->ctx, data.data(), data.size()) != 1) {
-    internal::FatalBackendError("EVP_DigestUpdate");
-  }
+  SHA256_Update(&state_->ctx, data.data(), data.size());
 }
 
 void Sha256Hasher::Update(absl::string_view data) {
@@ -62,12 +56,8 @@ void Sha256Hasher::Update(absl::string_view data) {
 Sha256Digest Sha256Hasher::Finish() {
   if (state_ == nullptr) internal::FatalBackendError("moved-from Sha256Hasher");
   Sha256Digest out;
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(state_->ctx, out.data(), &len) != 1 ||
-      len != out.size()) {
-    internal::FatalBackendError("EVP_DigestFinal_ex");
-  }
-  InitSha256(state_->ctx);
+  SHA256_Final(out.data(), &state_->ctx);
+  SHA256_Init(&state_->ctx);
   return out;
 }
 
