@@ -22,7 +22,9 @@ int HexValue(char c) {
 
 absl::StatusOr<TokenId> TokenId::Generate() {
   TokenId id;
-  absl::Status status = crypto::RandomFill(absl::MakeSpan(id.bytes_));
+  // An identifier is public: drawn from the per-thread buffer of CSPRNG
+  // bytes, not a generator call of its own.
+  absl::Status status = crypto::RandomPublicFill(absl::MakeSpan(id.bytes_));
   if (!status.ok()) return status;
   id.bytes_[6] = static_cast<uint8_t>((id.bytes_[6] & 0x0f) | 0x40);  // version 4
   id.bytes_[8] = static_cast<uint8_t>((id.bytes_[8] & 0x3f) | 0x80);  // variant 10
