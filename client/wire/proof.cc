@@ -8,6 +8,7 @@
 #include "client/wire/canonical.h"
 #include "client/wire/fault.h"
 #include "client/wire/time.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace sts::wire {
 namespace {
@@ -21,6 +22,29 @@ constexpr absl::string_view kProofKeyInfo = "sts.v1 proof-of-possession";
 
 Digest DigestOfSerialized(absl::string_view bytes) {
   return crypto::Sha256(AsBytes(bytes));
+}
+
+Digest DigestWithoutField(absl::string_view serialized, int field_number) {
+  using google::protobuf::internal::WireFormatLite;
+  crypto::Sha256Hasher hasher;
+  google::protobuf::io::CodedInputStream input(
+      reinterpret_cast<const uint8_t*>(serialized.data()), static_cast<int>(serialized.size()));
+  size_t record_start = 0;
+  size_t kept_from = 0;  // start of the run of records hashed next
+  while (true) {
+    const uint32_t tag = input.ReadTag();
+    if (tag == 0) break;
+    if (!WireFormatLite::SkipField(&input, tag)) break;  // not ours to judge: hash the rest
+    const size_t record_end = static_cast<size_t>(input.CurrentPosition());
+    if (WireFormatLite::GetTagFieldNumber(tag) == field_number &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      hasher.Update(serialized.substr(kept_from, record_start - kept_from));
+      kept_from = record_end;
+    }
+    record_start = record_end;
+  }
+  hasher.Update(serialized.substr(kept_from));
+  return hasher.Finish();
 }
 
 absl::StatusOr<crypto::SecretBytes> DeriveProofKey(

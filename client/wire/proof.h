@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "client/crypto/constant_time.h"
 #include "client/crypto/secret_bytes.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -45,19 +46,27 @@ using Digest = std::array<uint8_t, 32>;
 // SHA-256 over deterministic serialization bytes.
 Digest DigestOfSerialized(absl::string_view bytes);
 
+// SHA-256 over `serialized` (a message's deterministic serialization) less
+// its top-level records of the message-typed field `field_number`: exactly
+// the digest of the same message serialized with that field cleared, since a
+// deterministic serialization is its fields' records in number order.
+Digest DigestWithoutField(absl::string_view serialized, int field_number);
+
 // The request digest: `Request` is any sts.v1 request with a `proof` field.
+// (Serialized once, without a copy of the request; the proof's record is
+// skipped while hashing.)
 template <class Request>
 Digest RequestDigest(const Request& request) {
-  Request copy = request;
-  copy.clear_proof();
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
+    request.SerializeToCodedStream(&coded);
   }
-  return DigestOfSerialized(bytes);
+  const Digest digest = DigestWithoutField(bytes, Request::kProofFieldNumber);
+  crypto::SecureZero(bytes.data(), bytes.size());  // it may carry the requestor's entropy
+  return digest;
 }
 
 // What a proof's MAC covers, besides the request digest.

@@ -72,6 +72,38 @@ TEST(ProofTest, TheRequestDigestIsTheSpecifiedOneAndIgnoresTheProof) {
   EXPECT_EQ(Hex(RequestDigest(request)), kRequestDigest);
 }
 
+// The digest skips the proof's record rather than hashing a cleared copy:
+// the two agree whatever surrounds the proof, and records that only look
+// like it (another wire type under its number) stay covered.
+TEST(ProofTest, TheRequestDigestEqualsTheDigestOfAClearedCopy) {
+  sts::v1::RenewRequest request = Request();
+  request.mutable_lifetime()->set_seconds(600);
+  request.set_computed_key_algorithm("urn:example");
+  *request.mutable_proof() = Proof();
+  request.GetReflection()->MutableUnknownFields(&request)->AddVarint(99, 5);
+  request.GetReflection()->MutableUnknownFields(&request)->AddVarint(
+      sts::v1::RenewRequest::kProofFieldNumber, 1);
+  const auto cleared_digest = [](sts::v1::RenewRequest copy) {
+    copy.clear_proof();
+    std::string bytes;
+    {
+      google::protobuf::io::StringOutputStream stream(&bytes);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      copy.SerializeToCodedStream(&coded);
+    }
+    return DigestOfSerialized(bytes);
+  };
+  EXPECT_EQ(Hex(RequestDigest(request)), Hex(cleared_digest(request)));
+  request.clear_proof();
+  EXPECT_EQ(Hex(RequestDigest(request)), Hex(cleared_digest(request)));
+  // Bytes that do not parse are hashed as they are, never skipped.
+  const std::string truncated = "\x7a\x05" "ab";  // field 15, 5 bytes announced, 2 there
+  EXPECT_EQ(Hex(DigestWithoutField(truncated, 15)), Hex(DigestOfSerialized(truncated)));
+  EXPECT_EQ(Hex(DigestWithoutField("\x7a\x01" "a" "\x08\x01", 15)),
+            Hex(DigestOfSerialized("\x08\x01")));
+}
+
 TEST(ProofTest, TheProofKeyAndCanonicalInputAreTheSpecifiedOnes) {
   absl::StatusOr<crypto::SecretBytes> key = DeriveProofKey(ContextKey());
   ASSERT_TRUE(key.ok());
