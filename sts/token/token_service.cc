@@ -56,15 +56,18 @@ void SetLifetime(absl::Time created, absl::Time expires, sts::v1::Lifetime* out)
 bool CarriesUnknownFields(const google::protobuf::Message& m) {
   const google::protobuf::Reflection* reflection = m.GetReflection();
   if (!reflection->GetUnknownFields(m).empty()) return true;
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  reflection->ListFields(m, &fields);
-  for (const google::protobuf::FieldDescriptor* field : fields) {
+  // The descriptor's message fields, not Reflection::ListFields: that builds
+  // and sorts a vector per message, a tenth of a Renew's own work.
+  const google::protobuf::Descriptor* descriptor = m.GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
     if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
     if (field->is_repeated()) {
-      for (int i = 0; i < reflection->FieldSize(m, field); ++i) {
-        if (CarriesUnknownFields(reflection->GetRepeatedMessage(m, field, i))) return true;
+      for (int j = 0; j < reflection->FieldSize(m, field); ++j) {
+        if (CarriesUnknownFields(reflection->GetRepeatedMessage(m, field, j))) return true;
       }
-    } else if (CarriesUnknownFields(reflection->GetMessage(m, field))) {
+    } else if (reflection->HasField(m, field) &&
+               CarriesUnknownFields(reflection->GetMessage(m, field))) {
       return true;
     }
   }
