@@ -9,6 +9,10 @@
 // runs its handler when a request arrives, posts Finish, and deletes itself
 // when Finish completes. Before running the handler it requests its
 // successor, so every method always has calls waiting on every queue.
+// Its request and response live on a protobuf arena whose first block is
+// inside the call object: parsing the request and building the response
+// allocate nothing in the common case (string contents aside), and the
+// block is wiped when the call ends.
 //
 // A method's handler runs inline on the queue's polling thread when it never
 // blocks (the keyring is in memory, the audit log is buffered). A method that
@@ -17,8 +21,12 @@
 // the polling thread is free at once; when the pool is full, the method's
 // `busy` handler answers inline instead.
 
+#include <cstddef>
 #include <functional>
 #include <utility>
+
+#include "client/crypto/constant_time.h"
+#include "google/protobuf/arena.h"
 
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/server_context.h"
@@ -91,33 +99,47 @@ class AsyncUnaryCall final : public AsyncCall {
       }
       return;
     }
-    if (method_->scrub != nullptr) method_->scrub(&response_);
-    if (method_->scrub_request != nullptr) method_->scrub_request(&request_);
+    if (method_->scrub != nullptr) method_->scrub(response_);
+    if (method_->scrub_request != nullptr) method_->scrub_request(request_);
     delete this;
   }
 
  private:
   AsyncUnaryCall(const Method* method, grpc::ServerCompletionQueue* cq)
-      : method_(method), cq_(cq), responder_(&context_) {
-    (method->service->*method->request)(&context_, &request_, &responder_, cq, cq, this);
+      : method_(method),
+        cq_(cq),
+        arena_(block_.bytes, sizeof(block_.bytes)),
+        request_(google::protobuf::Arena::CreateMessage<Request>(&arena_)),
+        response_(google::protobuf::Arena::CreateMessage<Response>(&arena_)),
+        responder_(&context_) {
+    (method->service->*method->request)(&context_, request_, &responder_, cq, cq, this);
   }
 
   // Runs `handler` and posts its answer; the last use of this object before
   // the Finish completion comes back.
   void Respond(const typename Method::Handler& handler) {
-    const grpc::Status status = handler(context_, request_, &response_);
+    const grpc::Status status = handler(context_, *request_, response_);
     if (status.ok()) {
-      responder_.Finish(response_, status, this);
+      responder_.Finish(*response_, status, this);
     } else {
       responder_.FinishWithError(status, this);
     }
   }
 
+  // The arena's first block; wiped after the arena (declared after it) is
+  // gone, since what the scrub functions missed may still be in it.
+  struct WipedBlock {
+    alignas(std::max_align_t) char bytes[2048];
+    ~WipedBlock() { crypto::SecureZero(bytes, sizeof(bytes)); }
+  };
+
   const Method* method_;
   grpc::ServerCompletionQueue* cq_;
   grpc::ServerContext context_;
-  Request request_;
-  Response response_;
+  WipedBlock block_;
+  google::protobuf::Arena arena_;
+  Request* request_;    // on arena_
+  Response* response_;  // on arena_
   grpc::ServerAsyncResponseWriter<Response> responder_;
   bool finishing_ = false;
 };
