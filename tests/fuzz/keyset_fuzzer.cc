@@ -48,29 +48,28 @@ void CheckAccepted(const cookie::MasterKeyset& keyset,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sts;
   using namespace sts::fuzz;
+  BeginInput(data, size);
   static ScratchFile* file = new ScratchFile("keyset_fuzzer");
-  ProtobufLogCapture& log = ProtobufLogCapture::Get();
   file->Write(data, size);
-  const absl::string_view input(reinterpret_cast<const char*>(data), size);
 
   absl::StatusOr<cookie::MasterKeysetFile> proto = cookie::ReadKeysetFile(file->path());
-  RequireNoHexFrom(proto.status().message(), input);
+  RequireNoHexFromInput(proto.status().message());
   absl::Status two_steps = proto.status();
   if (proto.ok()) {
     absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> keyset =
         cookie::MasterKeyset::FromProto(*proto);
-    RequireNoHexFrom(keyset.status().message(), input);
+    RequireNoHexFromInput(keyset.status().message());
     two_steps = keyset.status();
     if (keyset.ok()) CheckAccepted(**keyset, *keyset);
   }
 
   absl::StatusOr<std::shared_ptr<const cookie::MasterKeyset>> loaded =
       cookie::MasterKeyset::Load(file->path());
-  RequireNoHexFrom(loaded.status().message(), input);
+  RequireNoHexFromInput(loaded.status().message());
   Require(loaded.ok() == two_steps.ok(), "Load agrees with ReadKeysetFile and FromProto",
           loaded.ok() ? two_steps : loaded.status());
   if (loaded.ok()) CheckAccepted(**loaded, *loaded);
 
-  RequireNoHexFrom(log.Take(), input);
+  RequireNoHexFromInput(TakeProtobufLog());
   return 0;
 }
