@@ -15,10 +15,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/clock.h"
 #include "client/protect/message.h"
+#include "client/soap/soap.h"
 #include "client/wire/proof.h"
 #include "client/wire/time.h"
 #include "sts/cookie/cookie_contents.pb.h"
@@ -224,6 +227,158 @@ void Cookies() {
   seed("tampered", 0, 0, tampered);
 }
 
+// token_service_fuzzer: setup, then operations (see its header).
+void TokenService() {
+  enum : uint8_t { kIssue = 0, kRenew = 1, kCancel = 2, kValidate = 3, kAmend = 4, kAdvance = 5,
+                   kSweep = 6, kReplay = 7 };
+  enum : uint8_t { kClient = 0 << 3, kAudience = 1 << 3, kBystander = 2 << 3, kOutsider = 3 << 3 };
+  enum : uint8_t { kHeld = 32, kProve = 64, kOlder = 128 };
+  sts::v1::IssueRequest for_audience;
+  for_audience.set_applies_to("spiffe://test.example/relying-party");
+  sts::v1::IssueRequest with_entropy = for_audience;
+  with_entropy.set_context("order-service/7");
+  with_entropy.set_key_size(256);
+  with_entropy.mutable_lifetime()->set_seconds(600);
+  with_entropy.mutable_entropy()->mutable_binary_secret()->set_value(std::string(32, '\x5c'));
+  with_entropy.mutable_entropy()->mutable_binary_secret()->set_type(
+      "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Nonce");
+  sts::v1::IssueRequest hkdf = with_entropy;
+  hkdf.set_computed_key_algorithm("urn:sts:v1:ck:hkdf-sha256");
+  sts::v1::RenewRequest renew_with_entropy;
+  *renew_with_entropy.mutable_entropy() = with_entropy.entropy();
+  renew_with_entropy.set_key_size(384);
+  renew_with_entropy.mutable_entropy()->mutable_binary_secret()->set_value(std::string(48, 'e'));
+  const std::string empty;
+  struct Op {
+    uint8_t code;
+    std::string request;  // for the RPCs
+    uint8_t advance = 0;  // for kAdvance
+  };
+  auto seed = [](absl::string_view name, uint8_t setup, const std::vector<Op>& ops) {
+    FuzzInputWriter w;
+    w.Byte(setup);
+    for (const Op& op : ops) {
+      w.Byte(op.code);
+      if ((op.code & 7) == kAdvance) {
+        w.Byte(op.advance);
+      } else if ((op.code & 7) != kSweep && (op.code & 7) != kReplay) {
+        w.LengthPrefixed(op.request);
+      }
+    }
+    Write("token_service_fuzzer", name, w.bytes());
+  };
+  const std::vector<Op> lifecycle = {
+      {kValidate | kAudience | kHeld, empty},
+      {kRenew | kClient | kHeld | kProve, empty},
+      {kValidate | kAudience | kHeld, empty},
+      {kValidate | kAudience | kHeld | kOlder, empty},
+      {kCancel | kClient | kHeld | kProve, empty},
+      {kValidate | kAudience | kHeld, empty},
+      {kValidate | kClient | kHeld | kOlder, empty},
+      {kRenew | kClient | kHeld | kProve | kOlder, empty},
+  };
+  for (uint8_t store : {0, 1}) {
+    const std::string suffix = store == 0 ? "-keyring" : "-cookie";
+    seed("lifecycle" + suffix, store, lifecycle);
+    seed("computed-keys" + suffix, store,
+         {{kIssue | kClient, with_entropy.SerializeAsString()},
+          {kRenew | kClient | kHeld | kProve, renew_with_entropy.SerializeAsString()},
+          {kIssue | kClient, hkdf.SerializeAsString()},
+          {kValidate | kAudience | kHeld, empty},
+          {kValidate | kClient | kHeld, empty}});
+    seed("expired-renewal" + suffix, store | 2,
+         {{kAdvance, empty, 100},
+          {kRenew | kClient | kHeld | kProve, empty},
+          {kAdvance, empty, 20},
+          {kValidate | kAudience | kHeld, empty},
+          {kRenew | kClient | kHeld | kProve, empty}});
+    seed("strangers" + suffix, store,
+         {{kValidate | kBystander | kHeld, empty},
+          {kValidate | kOutsider | kHeld, empty},
+          {kIssue | kOutsider, for_audience.SerializeAsString()},
+          {kRenew | kAudience | kHeld | kProve, empty},
+          {kCancel | kBystander | kHeld | kProve, empty},
+          {kAmend | kClient | kHeld, empty}});
+    seed("retention" + suffix, store,
+         {{kCancel | kClient | kHeld | kProve, empty},
+          {kAdvance, empty, 255},
+          {kSweep, empty},
+          {kValidate | kAudience | kHeld, empty},
+          {kCancel | kClient | kHeld | kProve, empty}});
+    seed("replayed" + suffix, store,
+         {{kRenew | kClient | kHeld | kProve, empty},
+          {kReplay, empty},
+          {kRenew | kClient | kHeld, empty},
+          {kCancel | kClient | kHeld | kProve, empty},
+          {kReplay, empty}});
+  }
+  seed("quota-keyring", 4,
+       {{kIssue | kClient, for_audience.SerializeAsString()},
+        {kIssue | kClient, for_audience.SerializeAsString()},
+        {kRenew | kClient | kHeld | kProve, empty},
+        {kRenew | kClient | kHeld | kProve, empty},
+        {kValidate | kAudience | kHeld | kOlder, empty}});
+}
+
+// soap_receiver_fuzzer: flags, then the envelope.
+void SoapEnvelopes() {
+  const std::string soap11 =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soap:Header><wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">"
+      "https://orders.example/</wsa:To></soap:Header><soap:Body>"
+      "<m:Order xmlns:m=\"urn:example:orders\"><m:Item qty=\"2\">widget &amp; co</m:Item>"
+      "</m:Order></soap:Body></soap:Envelope>";
+  const std::string soap12 =
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
+      "<m:Ping xmlns:m=\"urn:example\">1</m:Ping></s:Body></s:Envelope>";
+  FakeClock clock(FixedNow());
+  const protect::InstanceKeys& keys = *FixedInstance(FixedKeyKind::kResolved);
+  auto sign = [&](const std::string& e, soap::AlgorithmSuite suite, soap::SctReference ref) {
+    soap::SignOptions o;
+    o.suite = suite;
+    o.sct_reference = ref;
+    o.clock = &clock;
+    return Ok(soap::Sign(e, keys, o), "sign");
+  };
+  auto encrypt = [&](const std::string& e, soap::AlgorithmSuite suite, soap::BodyCipher cipher) {
+    soap::EncryptOptions o;
+    o.suite = suite;
+    o.cipher = cipher;
+    o.clock = &clock;
+    return Ok(soap::Encrypt(e, keys, o), "encrypt");
+  };
+  using soap::AlgorithmSuite;
+  using soap::BodyCipher;
+  using soap::SctReference;
+  auto seed = [](absl::string_view name, uint8_t flags, absl::string_view envelope) {
+    Write("soap_receiver_fuzzer", name, Flagged(flags, envelope));
+  };
+  seed("signed", 0, sign(soap11, AlgorithmSuite::kBasic256Sha256, SctReference::kEmbedded));
+  seed("signed-by-identifier", 16,
+       sign(soap11, AlgorithmSuite::kBasic256Sha256, SctReference::kByIdentifier));
+  seed("signed-basic256", 4, sign(soap12, AlgorithmSuite::kBasic256, SctReference::kEmbedded));
+  seed("signed-soap12-kept", 64,
+       sign(soap12, AlgorithmSuite::kBasic256Sha256, SctReference::kEmbedded));
+  seed("encrypted-cbc-then-signed", 1,
+       sign(encrypt(soap11, AlgorithmSuite::kBasic256Sha256, BodyCipher::kAes256Cbc),
+            AlgorithmSuite::kBasic256Sha256, SctReference::kEmbedded));
+  seed("signed-then-encrypted-gcm", 1 | 8,
+       encrypt(sign(soap11, AlgorithmSuite::kBasic256Sha256, SctReference::kEmbedded),
+               AlgorithmSuite::kBasic256Sha256, BodyCipher::kAes256Gcm));
+  seed("encrypted-gcm-only", 1 | 8,
+       encrypt(soap12, AlgorithmSuite::kBasic256Sha256, BodyCipher::kAes256Gcm));
+  seed("encrypted-gcm-refused", 1 | 8 | 32,
+       encrypt(soap12, AlgorithmSuite::kBasic256Sha256, BodyCipher::kAes256Gcm));
+  seed("harness-signs", 2, soap11);
+  seed("harness-signs-by-identifier-basic256", 2 | 4 | 16, soap12);
+  seed("harness-encrypts-and-signs", 3, soap11);
+  seed("harness-encrypts-gcm-and-signs", 3 | 8, soap12);
+  std::string tampered = sign(soap11, AlgorithmSuite::kBasic256Sha256, SctReference::kEmbedded);
+  tampered.replace(tampered.find("qty=\"2\""), 7, "qty=\"9\"");
+  seed("signed-body-tampered", 0, tampered);
+}
+
 }  // namespace
 }  // namespace sts::fuzz
 
@@ -236,5 +391,7 @@ int main(int argc, char** argv) {
   sts::fuzz::ProtectedMessages();
   sts::fuzz::Proofs();
   sts::fuzz::Cookies();
+  sts::fuzz::TokenService();
+  sts::fuzz::SoapEnvelopes();
   return 0;
 }
