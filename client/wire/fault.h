@@ -51,7 +51,9 @@ absl::Status RefuseWithFault(absl::StatusCode code, absl::string_view fault_name
                              absl::string_view namespace_uri, absl::string_view reason);
 
 // The status for a refusal: its table code, the message "<fault>: <reason>",
-// and the fault attached as a payload.
+// and the fault attached as a payload. Both here and in RefuseWithFault, a
+// byte of `reason` that is not well-formed UTF-8 becomes '?', so the fault
+// (a protobuf string) always parses.
 absl::Status Refuse(Refusal kind, absl::string_view reason);
 
 // The fault carried by `status`, if it carries one.

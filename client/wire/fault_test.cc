@@ -34,5 +34,34 @@ TEST(FaultTest, AStatusWithoutAFaultHasNoFaultName) {
   EXPECT_FALSE(FaultOf(absl::OkStatus()).has_value());
 }
 
+// Found by tests/fuzz:rst_xml_fuzzer and soap_receiver_fuzzer: libxml2's
+// complaint quoting a namespace URI with a stray byte made a reason that was
+// not UTF-8, and the refusal's fault, a proto3 string, no longer parsed.
+TEST(FaultTest, AReasonThatIsNotUtf8KeepsItsFault) {
+  const std::string cut = std::string(127, 't') + "\xc3";  // "é" cut after 128 bytes
+  for (const std::string& reason : {std::string("bad \xff byte"), cut,
+                                    std::string("surrogate \xed\xa0\x80"),
+                                    std::string("overlong \xc0\xaf")}) {
+    for (const absl::Status& s :
+         {Refuse(Refusal::kMalformedRequest, reason),
+          RefuseWithFault(absl::StatusCode::kInvalidArgument, "wsse:InvalidSecurity",
+                          "urn:example", reason)}) {
+      std::optional<sts::v1::Fault> fault = FaultOf(s);
+      ASSERT_TRUE(fault.has_value()) << s;
+      EXPECT_EQ(fault->reason().find_first_of("\x80\xff"), std::string::npos);
+      EXPECT_EQ(s.message().substr(s.message().find(": ") + 2), fault->reason());
+    }
+  }
+  EXPECT_EQ(FaultOf(Refuse(Refusal::kMalformedRequest, "bad \xff byte"))->reason(), "bad ? byte");
+  EXPECT_EQ(FaultOf(Refuse(Refusal::kMalformedRequest, "surrogate \xed\xa0\x80"))->reason(),
+            "surrogate ???");
+}
+
+TEST(FaultTest, AUtf8ReasonIsKeptAsIs) {
+  const std::string reason = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x94\x91";
+  EXPECT_EQ(FaultOf(Refuse(Refusal::kMalformedRequest, reason))->reason(), reason);
+  EXPECT_EQ(Refuse(Refusal::kMalformedRequest, reason).message(), "wst:InvalidRequest: " + reason);
+}
+
 }  // namespace
 }  // namespace sts::wire

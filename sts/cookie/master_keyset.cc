@@ -16,6 +16,7 @@
 #include "client/crypto/random.h"
 #include "client/crypto/secret_bytes.h"
 #include "client/files.h"
+#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 
@@ -29,6 +30,25 @@ void WipeSecrets(MasterKeysetFile* proto) {
     if (!secret->empty()) crypto::SecureZero(secret->data(), secret->size());
   }
 }
+
+// The text parser's complaints quote the text they stumble on ("Expected
+// string, got: <token>"), which in a keyset file can be key hex; without a
+// collector it logs them to stderr. Only the first position is kept.
+class PositionOnly final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (line_ < 0) {
+      line_ = line;
+      column_ = column;
+    }
+  }
+  int line() const { return line_ + 1; }
+  int column() const { return column_ + 1; }
+
+ private:
+  int line_ = -1;
+  int column_ = -1;
+};
 
 bool IsHex(const std::string& s) {
   return !s.empty() && s.size() % 2 == 0 &&
@@ -97,9 +117,14 @@ absl::StatusOr<MasterKeysetFile> ReadKeysetFile(const std::string& path) {
   MasterKeysetFile proto;
   google::protobuf::io::ArrayInputStream stream(content->data(),
                                                 static_cast<int>(content->size()));
-  if (!google::protobuf::TextFormat::Parse(&stream, &proto)) {
+  google::protobuf::TextFormat::Parser parser;
+  PositionOnly errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.Parse(&stream, &proto)) {
     WipeSecrets(&proto);
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not a MasterKeyset text proto"));
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not a MasterKeyset text proto (line ",
+                                                   errors.line(), ", column ", errors.column(),
+                                                   ")"));
   }
   return proto;
 }

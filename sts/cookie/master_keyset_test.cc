@@ -5,6 +5,7 @@
 #include <fstream>
 #include <vector>
 
+#include "google/protobuf/stubs/logging.h"
 #include "gtest/gtest.h"
 
 namespace sts::cookie {
@@ -56,6 +57,31 @@ TEST(MasterKeysetTest, RefusesMalformedKeysetsWithoutShowingSecrets) {
     EXPECT_FALSE(keyset.ok()) << text;
     EXPECT_EQ(keyset.status().message().find(secret), std::string::npos);
   }
+}
+
+std::string* logged = nullptr;
+void KeepLog(google::protobuf::LogLevel, const char*, int, const std::string& message) {
+  logged->append(message);
+}
+
+// Found by tests/fuzz:keyset_fuzzer: the text parser quoted the token it
+// stumbled on, unquoted key hex included, to stderr.
+TEST(MasterKeysetTest, AFileThatDoesNotParseIsRefusedWithoutLoggingItsText) {
+  const std::string secret = "ab" + std::string(62, '7');
+  const std::string path = Path("unquoted.textproto");
+  { std::ofstream(path) << "primary_key_id: 1\nkey {\n  id: 1\n  secret_hex: " << secret << "\n}\n"; }
+  chmod(path.c_str(), 0600);
+  std::string log;
+  logged = &log;
+  google::protobuf::LogHandler* previous = google::protobuf::SetLogHandler(&KeepLog);
+  absl::StatusOr<std::shared_ptr<const MasterKeyset>> keyset = MasterKeyset::Load(path);
+  google::protobuf::SetLogHandler(previous);
+  ASSERT_FALSE(keyset.ok());
+  EXPECT_EQ(keyset.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(keyset.status().message().find("line 4, column 15"), std::string::npos)
+      << keyset.status();
+  EXPECT_EQ(keyset.status().message().find(secret.substr(0, 16)), std::string::npos);
+  EXPECT_TRUE(log.empty()) << "protobuf logged " << log.size() << " bytes";
 }
 
 }  // namespace
