@@ -71,8 +71,16 @@ def main():
             elif kind == "Deployment":
                 pod = doc["spec"]["template"]["spec"]
                 pod["hostNetwork"] = True
+                # Podman 4.3 applies the pod's restart policy to init
+                # containers too: with Always, the init container runs again
+                # after it succeeded, and kube play fails removing it.
+                if pod.get("initContainers"):
+                    pod["restartPolicy"] = "OnFailure"
                 for c in pod.get("initContainers", []) + pod["containers"]:
                     c["image"] = images.get(c["image"], c["image"])
+                    # On the host network a container's ports are the host's:
+                    # podman refuses port mappings there.
+                    c.pop("ports", None)
                     if c["image"] == a.redis_image:
                         c["args"] = c.get("args", []) + ["--port", str(a.redis_port),
                                                          "--bind", "127.0.0.1"]
