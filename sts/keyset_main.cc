@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "client/core_dumps.h"
 #include "sts/cookie/master_keyset.h"
 
@@ -66,7 +68,14 @@ int main(int argc, char** argv) {
   keyset = *std::move(loaded);
   if (command == "list") {
     for (const auto& key : keyset.key()) {
-      std::printf("key %u%s\n", key.id(), key.id() == keyset.primary_key_id() ? " (primary)" : "");
+      const std::string created =
+          key.created_unix_seconds() > 0
+              ? absl::StrCat(", created ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                                            absl::FromUnixSeconds(key.created_unix_seconds()),
+                                                            absl::UTCTimeZone()))
+              : "";
+      std::printf("key %u%s%s\n", key.id(), key.id() == keyset.primary_key_id() ? " (primary)" : "",
+                  created.c_str());
     }
     return 0;
   }

@@ -38,6 +38,30 @@ void Override(const T& flag_value, T* field) {
   if (flag_value != T{}) *field = flag_value;
 }
 
+// The configuration file with the flags applied over it, defaults filled in
+// and validated: at start, and again for each reload of the file.
+absl::StatusOr<sts::config::StsConfig> EffectiveConfig(const std::string& path) {
+  sts::config::StsConfig config;
+  if (!path.empty()) {
+    absl::StatusOr<sts::config::StsConfig> loaded = sts::config::LoadConfigFile(path);
+    if (!loaded.ok()) return loaded.status();
+    config = *std::move(loaded);
+  }
+  Override(absl::GetFlag(FLAGS_listen), config.mutable_listen_address());
+  Override(absl::GetFlag(FLAGS_health_listen), config.mutable_health_listen_address());
+  Override(absl::GetFlag(FLAGS_client_ca), config.mutable_tls()->mutable_client_ca_file());
+  Override(absl::GetFlag(FLAGS_cert), config.mutable_tls()->mutable_cert_file());
+  Override(absl::GetFlag(FLAGS_key), config.mutable_tls()->mutable_key_file());
+  Override(absl::GetFlag(FLAGS_default_lifetime), config.mutable_tokens()->mutable_default_lifetime());
+  Override(absl::GetFlag(FLAGS_max_lifetime), config.mutable_tokens()->mutable_max_lifetime());
+  if (const uint32_t bits = absl::GetFlag(FLAGS_key_size); bits != 0) {
+    config.mutable_tokens()->set_default_key_size(bits);
+  }
+  Override(absl::GetFlag(FLAGS_audit_log), config.mutable_audit()->mutable_path());
+  if (absl::Status s = sts::config::ApplyDefaultsAndValidate(&config); !s.ok()) return s;
+  return config;
+}
+
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "sts_server: %s\n", std::string(status.message()).c_str());
   return 2;
@@ -58,24 +82,10 @@ int main(int argc, char** argv) {
   // per cent of a call, measured. It is a debugging aid; production is off.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  sts::config::StsConfig config;
-  if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
-    absl::StatusOr<sts::config::StsConfig> loaded = sts::config::LoadConfigFile(path);
-    if (!loaded.ok()) return Fail(loaded.status());
-    config = *std::move(loaded);
-  }
-  Override(absl::GetFlag(FLAGS_listen), config.mutable_listen_address());
-  Override(absl::GetFlag(FLAGS_health_listen), config.mutable_health_listen_address());
-  Override(absl::GetFlag(FLAGS_client_ca), config.mutable_tls()->mutable_client_ca_file());
-  Override(absl::GetFlag(FLAGS_cert), config.mutable_tls()->mutable_cert_file());
-  Override(absl::GetFlag(FLAGS_key), config.mutable_tls()->mutable_key_file());
-  Override(absl::GetFlag(FLAGS_default_lifetime), config.mutable_tokens()->mutable_default_lifetime());
-  Override(absl::GetFlag(FLAGS_max_lifetime), config.mutable_tokens()->mutable_max_lifetime());
-  if (const uint32_t bits = absl::GetFlag(FLAGS_key_size); bits != 0) {
-    config.mutable_tokens()->set_default_key_size(bits);
-  }
-  Override(absl::GetFlag(FLAGS_audit_log), config.mutable_audit()->mutable_path());
-  if (absl::Status s = sts::config::ApplyDefaultsAndValidate(&config); !s.ok()) return Fail(s);
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  absl::StatusOr<sts::config::StsConfig> effective = EffectiveConfig(config_path);
+  if (!effective.ok()) return Fail(effective.status());
+  const sts::config::StsConfig& config = *effective;
   if (absl::GetFlag(FLAGS_print_config)) {
     std::string text;
     google::protobuf::TextFormat::PrintToString(config, &text);
@@ -97,13 +107,22 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<sts::server::StsServer>> server =
-      sts::server::StsServer::Start(config);
+      sts::server::StsServer::Start(
+          config, sts::Clock::Real(),
+          config_path.empty()
+              ? sts::server::StsServer::ConfigSource{}
+              : sts::server::StsServer::ConfigSource{
+                    config_path, [config_path] { return EffectiveConfig(config_path); }});
   if (!server.ok()) return Fail(server.status());
   const std::string host = config.listen_address().substr(0, config.listen_address().rfind(':'));
   std::printf("sts_server: serving sts.v1 over mutual TLS on %s:%d\n", host.c_str(),
               (*server)->port());
   if ((*server)->health_port() != 0) {
     std::printf("sts_server: plaintext health checks on port %d\n", (*server)->health_port());
+  }
+  if ((*server)->metrics_port() != 0) {
+    std::printf("sts_server: Prometheus metrics (plaintext HTTP, /metrics) on port %d\n",
+                (*server)->metrics_port());
   }
   std::fflush(stdout);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {

@@ -3,9 +3,11 @@
 # is missing (apt-get), builds, runs every Bazel test target, then the crypto,
 # wire and protect tests again on BoringSSL (--config=boringssl), then the
 # container test, which cannot run under Bazel (it needs root, podman and
-# Debian's registry). Set STS_SKIP_CONTAINER_TEST=1 to skip it for quick local
-# runs; CI never does. Ends with the line "N passed, N failed" (test targets,
-# the container test counting as one) and exits non-zero on any failure.
+# Debian's registry), and the kube-play test of the Kubernetes manifests
+# (tests/ops/kube_play_test.sh), on images built once for both. Set
+# STS_SKIP_CONTAINER_TEST=1 to skip those for quick local runs; CI never
+# does. Ends with the line "N passed, N failed" (test targets, each podman
+# test counting as one) and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,8 +44,40 @@ bazel_test_pass //...
 # (README.md, "Folder map"); the rest links Debian's gRPC, hence OpenSSL 3.
 bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
 
+# Steps that cannot run under Bazel (root, podman, the images), each
+# counted as one test: the image is built once (tests/ops/build_images.sh)
+# for the container test and the kube-play test, and removed at the end.
+# Reports each step's time.
+podman_step() {  # name, then the command
+  local name=$1 start=$SECONDS; shift
+  if "$@"; then
+    printf '%-72s PASSED in %ss\n' "$name" $((SECONDS - start))
+    passed=$((passed + 1))
+  else
+    printf '%-72s FAILED in %ss\n' "$name" $((SECONDS - start))
+    failed=$((failed + 1))
+  fi
+}
 if ((container)); then
-  echo "tests/container/container_test.sh: building and running the image (several minutes)"
+  images_made=$(mktemp)
+  trap 'tests/ops/remove_images.sh "$images_made"' EXIT
+  export STS_TEST_IMAGE=localhost/sts-run-all-$$:latest
+  export STS_TEST_REDIS_IMAGE=localhost/sts-run-all-$$-redis:latest
+  echo "tests/ops/build_images.sh: building the STS and Redis images (several minutes)"
+  images_start=$SECONDS
+  if ! tests/ops/build_images.sh "$STS_TEST_IMAGE" "$STS_TEST_REDIS_IMAGE" "$images_made"; then
+    # Both podman tests fail without their images, and say so once.
+    echo "tests/ops/build_images.sh: the images did not build" >&2
+    echo "//tests/container:container_test.sh                              FAILED"
+    echo "//tests/ops:kube_play_test.sh                                    FAILED"
+    failed=$((failed + 2))
+    container=0
+  fi
+  echo "tests/ops/build_images.sh: $((SECONDS - images_start)) s"
+fi
+
+if ((container)); then
+  echo "tests/container/container_test.sh: running the image"
   if tests/container/container_test.sh; then
     echo "//tests/container:container_test.sh                              PASSED"
     passed=$((passed + 1))
@@ -51,8 +85,16 @@ if ((container)); then
     echo "//tests/container:container_test.sh                              FAILED"
     failed=$((failed + 1))
   fi
-else
+elif [[ -z ${STS_TEST_IMAGE:-} ]]; then
   echo "tests/container/container_test.sh: skipped (STS_SKIP_CONTAINER_TEST=1)"
+fi
+
+# The Kubernetes manifests (docker/k8s/), brought up with podman kube play.
+if ((container)); then
+  echo "tests/ops/kube_play_test.sh: Redis and three STS replicas from docker/k8s/"
+  podman_step //tests/ops:kube_play_test.sh tests/ops/kube_play_test.sh
+elif [[ -z ${STS_TEST_IMAGE:-} ]]; then
+  echo "tests/ops/kube_play_test.sh: skipped (STS_SKIP_CONTAINER_TEST=1)"
 fi
 
 echo "$passed passed, $failed failed"

@@ -37,6 +37,7 @@ _LIBRARIES = {
     "gtest_main": (["gtest_main", "gmock"], [], "libgtest-dev libgmock-dev"),
     "benchmark": (["benchmark"], ["-lbenchmark_main"], "libbenchmark-dev"),
     "hiredis": (["hiredis"], [], "libhiredis-dev"),
+    "prometheus": (["prometheus-cpp-core", "prometheus-cpp-pull"], [], "prometheus-cpp-dev"),
 }
 
 # Libraries with no pkg-config module, installed under a directory of their

@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "client/files.h"
 #include "client/wire/limits.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
 
 namespace sts::config {
@@ -38,6 +40,39 @@ absl::Status SetDuration(std::string* field, absl::string_view name,
                                                    absl::FormatDuration(max)));
   }
   return absl::OkStatus();
+}
+
+// The serialization of `m` with every field but `keep` cleared: two messages
+// of one type hold equal values in `keep` exactly when these are equal.
+std::string OnlyField(const google::protobuf::Message& m,
+                      const google::protobuf::FieldDescriptor* keep) {
+  std::unique_ptr<google::protobuf::Message> copy(m.New());
+  copy->CopyFrom(m);
+  const google::protobuf::Descriptor* d = m.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (d->field(i) != keep) copy->GetReflection()->ClearField(copy.get(), d->field(i));
+  }
+  std::string out;
+  copy->SerializeToString(&out);
+  return out;
+}
+
+// Appends to `out` the fields in which `a` and `b` (of one type) differ, as
+// `prefix` + name; singular message fields are descended into, but policy.
+void AppendChanged(const google::protobuf::Message& a, const google::protobuf::Message& b,
+                   const std::string& prefix, std::vector<std::string>* out) {
+  const google::protobuf::Descriptor* d = a.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    const std::string name = prefix + f->name();
+    if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() &&
+        name != "policy") {
+      AppendChanged(a.GetReflection()->GetMessage(a, f), b.GetReflection()->GetMessage(b, f),
+                    name + ".", out);
+    } else if (OnlyField(a, f) != OnlyField(b, f)) {
+      out->push_back(name);
+    }
+  }
 }
 
 absl::Duration Parsed(const std::string& text) {
@@ -92,6 +127,8 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
             "stateless.keyset_check_interval", "5s", absl::Milliseconds(100), absl::Hours(1)},
            {c->mutable_redis()->mutable_timeout(), "redis.timeout", "250ms",
             absl::Milliseconds(1), absl::Seconds(30)},
+           {c->mutable_server()->mutable_config_check_interval(), "server.config_check_interval",
+            "5s", absl::Milliseconds(100), absl::Hours(1)},
        }) {
     if (absl::Status s = SetDuration(field, name, fallback, min, max); !s.ok()) return s;
   }
@@ -170,6 +207,13 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
   if (s->completion_queues() > 256) {
     return absl::InvalidArgumentError("server.completion_queues must be at most 256");
   }
+  MetricsConfig* m = c->mutable_metrics();
+  if (m->top_principals() == 0) m->set_top_principals(10);
+  if (m->top_principals() > kMaxTopPrincipals) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metrics.top_principals must be at most ", kMaxTopPrincipals,
+        " (each is a series of its own in every scrape)"));
+  }
   return absl::OkStatus();
 }
 
@@ -208,6 +252,14 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.redis_workers = copy.server().redis_workers();
   out.redis_queue_limit = copy.server().redis_queue_limit();
   out.max_in_process_entries = copy.stateless().max_in_process_entries();
+  out.config_check_interval = Parsed(copy.server().config_check_interval());
+  out.top_principals = copy.metrics().top_principals();
+  return out;
+}
+
+std::vector<std::string> ChangedFields(const StsConfig& before, const StsConfig& after) {
+  std::vector<std::string> out;
+  AppendChanged(before, after, "", &out);
   return out;
 }
 

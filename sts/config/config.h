@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -11,6 +12,9 @@
 #include "sts/token/token_service.h"
 
 namespace sts::config {
+
+// The most principals metrics.top_principals may name.
+inline constexpr uint32_t kMaxTopPrincipals = 100;
 
 // Reads a protobuf-text-format StsConfig. Unknown fields are errors, so a
 // misspelt setting cannot silently fall back to a default.
@@ -39,8 +43,17 @@ struct Settings {
   uint32_t redis_workers = 0;
   uint32_t redis_queue_limit = 0;
   uint64_t max_in_process_entries = 0;
+  absl::Duration config_check_interval;
+  uint32_t top_principals = 0;
 };
 absl::StatusOr<Settings> ResolveSettings(const StsConfig& config);
+
+// The dotted names of the fields whose values differ between two
+// configurations ("tokens.max_lifetime", "policy"), in field order. Message
+// fields are compared field by field, except `policy`, named as a whole.
+// For a reload: what changed, and so what cannot be applied without a
+// restart.
+std::vector<std::string> ChangedFields(const StsConfig& before, const StsConfig& after);
 
 }  // namespace sts::config
 

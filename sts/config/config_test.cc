@@ -122,5 +122,36 @@ TEST(ConfigTest, LoadsTextFormatAndRefusesUnknownFields) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(ConfigTest, MetricsAreOffByDefaultAndTheirTopNIsBounded) {
+  StsConfig c = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  EXPECT_EQ(c.metrics().listen_address(), "");
+  EXPECT_EQ(c.metrics().top_principals(), 10u);
+  EXPECT_EQ(c.server().config_check_interval(), "5s");
+  EXPECT_EQ(ResolveSettings(c)->config_check_interval, absl::Seconds(5));
+  c = Minimal();
+  c.mutable_metrics()->set_top_principals(kMaxTopPrincipals + 1);
+  absl::Status s = ApplyDefaultsAndValidate(&c);
+  EXPECT_NE(s.message().find("metrics.top_principals"), std::string::npos) << s;
+  c = Minimal();
+  c.mutable_server()->set_config_check_interval("1ms");
+  s = ApplyDefaultsAndValidate(&c);
+  EXPECT_NE(s.message().find("server.config_check_interval"), std::string::npos) << s;
+}
+
+TEST(ConfigTest, ChangedFieldsNamesEachDifferenceAndThePolicyAsAWhole) {
+  StsConfig a = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&a).ok());
+  EXPECT_TRUE(ChangedFields(a, a).empty());
+  StsConfig b = a;
+  b.mutable_tokens()->set_max_lifetime("2h");
+  b.mutable_policy()->add_issue()->add_principal("spiffe://x/*");
+  b.mutable_redis()->mutable_tls()->set_ca_file("ca.pem");
+  b.set_listen_address("127.0.0.1:9443");
+  EXPECT_EQ(ChangedFields(a, b),
+            (std::vector<std::string>{"listen_address", "tokens.max_lifetime", "policy",
+                                      "redis.tls.ca_file"}));
+}
+
 }  // namespace
 }  // namespace sts::config

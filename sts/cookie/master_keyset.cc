@@ -81,6 +81,11 @@ absl::StatusOr<std::shared_ptr<const MasterKeyset>> MasterKeyset::FromProto(
         "master keyset: primary_key_id ", proto.primary_key_id(), " is not among the keys"));
   }
   keyset->primary_id_ = proto.primary_key_id();
+  for (const MasterKeyEntry& key : proto.key()) {
+    if (key.id() == proto.primary_key_id() && key.created_unix_seconds() > 0) {
+      keyset->primary_created_ = absl::FromUnixSeconds(key.created_unix_seconds());
+    }
+  }
   return std::shared_ptr<const MasterKeyset>(std::move(keyset));
 }
 
@@ -151,7 +156,7 @@ absl::Status WriteKeysetFile(const std::string& path, const MasterKeysetFile& ke
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint32_t> AddRandomKey(MasterKeysetFile* keyset) {
+absl::StatusOr<uint32_t> AddRandomKey(MasterKeysetFile* keyset, absl::Time now) {
   uint32_t id = 0;
   for (const MasterKeyEntry& key : keyset->key()) id = std::max(id, key.id());
   ++id;
@@ -159,6 +164,7 @@ absl::StatusOr<uint32_t> AddRandomKey(MasterKeysetFile* keyset) {
   if (!secret.ok()) return secret.status();
   MasterKeyEntry* key = keyset->add_key();
   key->set_id(id);
+  key->set_created_unix_seconds(absl::ToUnixSeconds(now));
   // Hex written in place, so no temporary copy of the secret is left behind.
   static constexpr char kHex[] = "0123456789abcdef";
   std::string* hex = key->mutable_secret_hex();

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/crypto/aead.h"
 #include "client/crypto/bytes.h"
 #include "sts/cookie/master_keyset.pb.h"
@@ -32,10 +34,13 @@ class MasterKeyset {
   // Null when no key has that id (never issued here, or removed).
   const crypto::AesGcmKey* Find(uint32_t id) const;
   size_t size() const { return keys_.size(); }
+  // When the primary key was made; nullopt when its entry does not say.
+  std::optional<absl::Time> primary_created() const { return primary_created_; }
 
  private:
   MasterKeyset() = default;
   uint32_t primary_id_ = 0;
+  std::optional<absl::Time> primary_created_;
   std::map<uint32_t, std::unique_ptr<crypto::AesGcmKey>> keys_;
 };
 
@@ -43,9 +48,9 @@ class MasterKeyset {
 // atomically.
 absl::Status WriteKeysetFile(const std::string& path, const MasterKeysetFile& keyset);
 absl::StatusOr<MasterKeysetFile> ReadKeysetFile(const std::string& path);
-// Adds a fresh random key (id = highest + 1); makes it primary if the
-// keyset had none. Returns its id.
-absl::StatusOr<uint32_t> AddRandomKey(MasterKeysetFile* keyset);
+// Adds a fresh random key (id = highest + 1), made at `now`; makes it
+// primary if the keyset had none. Returns its id.
+absl::StatusOr<uint32_t> AddRandomKey(MasterKeysetFile* keyset, absl::Time now = absl::Now());
 
 }  // namespace sts::cookie
 

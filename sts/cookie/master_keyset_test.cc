@@ -31,6 +31,20 @@ TEST(MasterKeysetTest, AddRandomKeyWritesAnOwnerOnlyFileThatLoads) {
   EXPECT_EQ((*keyset)->Find(3), nullptr);
 }
 
+TEST(MasterKeysetTest, ThePrimaryKeysCreationTimeIsKeptAndOlderKeysetsHaveNone) {
+  MasterKeysetFile proto;
+  const absl::Time made = absl::FromUnixSeconds(1'700'000'000);
+  ASSERT_TRUE(AddRandomKey(&proto, made).ok());
+  ASSERT_TRUE(AddRandomKey(&proto, made + absl::Hours(1)).ok());
+  absl::StatusOr<std::shared_ptr<const MasterKeyset>> keyset = MasterKeyset::FromProto(proto);
+  ASSERT_TRUE(keyset.ok());
+  EXPECT_EQ((*keyset)->primary_created(), made);
+  proto.set_primary_key_id(2);
+  EXPECT_EQ((*MasterKeyset::FromProto(proto))->primary_created(), made + absl::Hours(1));
+  proto.mutable_key(1)->clear_created_unix_seconds();  // written before the field existed
+  EXPECT_EQ((*MasterKeyset::FromProto(proto))->primary_created(), std::nullopt);
+}
+
 TEST(MasterKeysetTest, RefusesAFileOthersCanRead) {
   MasterKeysetFile proto;
   ASSERT_TRUE(AddRandomKey(&proto).ok());

@@ -9,8 +9,8 @@ packages=(
   bazel-bootstrap build-essential pkg-config openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libssl-dev android-libboringssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libhiredis-dev redis-server
-  python3 python3-grpcio python3-protobuf python3-cryptography
+  libbenchmark-dev libhiredis-dev redis-server prometheus-cpp-dev prometheus curl
+  python3 python3-grpcio python3-protobuf python3-cryptography python3-yaml
   python3-venv python3-pip python3-setuptools python3-wheel
   xmlsec1 libxml2-utils xmltooling-schemas openjdk-17-jdk-headless
   libwss4j-java libxml-security-java libcommons-logging-java libslf4j-java

@@ -71,6 +71,15 @@ absl::Status RedisClient::Refused(const std::string& redis_error) {
 }
 
 absl::StatusOr<RedisReply> RedisClient::Run(const std::vector<std::string>& args) {
+  if (!options_.on_command) return RunOnce(args);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<RedisReply> reply = RunOnce(args);
+  // An error reply came back as INTERNAL: Redis answered.
+  options_.on_command(absl::Now() - start, reply.ok() || absl::IsInternal(reply.status()));
+  return reply;
+}
+
+absl::StatusOr<RedisReply> RedisClient::RunOnce(const std::vector<std::string>& args) {
   const absl::Time deadline = absl::Now() + options_.timeout;
   const Endpoint endpoint{options_.host, options_.port,     options_.tls,
                           options_.tls_server_name,       options_.username, options_.password};

@@ -1,6 +1,7 @@
 #ifndef STS_REDIS_REDIS_CLIENT_H_
 #define STS_REDIS_REDIS_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,11 @@ class RedisClient {
     // TLS when set; the certificate must name tls_server_name (default: host).
     std::shared_ptr<const crypto::TlsClientContext> tls;
     std::string tls_server_name;
+    // Told of every command once it ends: how long it took, and whether
+    // Redis answered (an error reply is an answer; a timeout or a lost
+    // connection is not). For metrics; called on the caller's thread, so it
+    // must be cheap and thread safe. Optional.
+    std::function<void(absl::Duration elapsed, bool answered)> on_command;
   };
   // "host:port" (host may be a name, an IPv4 address or a bracketed IPv6
   // address); the other options keep their defaults.
@@ -58,6 +64,7 @@ class RedisClient {
   absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
 
  private:
+  absl::StatusOr<RedisReply> RunOnce(const std::vector<std::string>& args);
   std::unique_ptr<RedisConnection> TakeIdle();
   void Release(std::unique_ptr<RedisConnection> connection);
   // Logs `why` with the address; the refusal the caller gets.

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/crypto/constant_time.h"
 #include "client/wire/fault.h"
 #include "client/wire/grpc_status.h"
@@ -87,8 +88,10 @@ std::string FileSignature(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StsServer>> StsServer::Start(const sts::config::StsConfig& config,
-                                                            const Clock* clock) {
+                                                            const Clock* clock,
+                                                            ConfigSource source) {
   std::unique_ptr<StsServer> server(new StsServer(clock));
+  server->config_source_ = std::move(source);
   if (absl::Status s = server->Init(config); !s.ok()) {
     server->Shutdown();
     return s;
@@ -102,6 +105,12 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   absl::StatusOr<config::Settings> settings = config::ResolveSettings(config);
   if (!settings.ok()) return settings.status();
   settings_ = *settings;
+  running_config_ = config;
+  if (!config_source_.path.empty()) config_signature_ = FileSignature(config_source_.path);
+  next_config_check_ = clock_->Now() + settings_.config_check_interval;
+  if (!config.metrics().listen_address().empty()) {
+    metrics_ = std::make_unique<metrics::ServerMetrics>(settings_.top_principals);
+  }
 
   absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit =
       audit::AuditLog::Open(config.audit().path());
@@ -167,6 +176,24 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
     });
   }
 
+  if (metrics_ != nullptr) {
+    metrics::StateSources sources;
+    sources.stateless = sealer_ != nullptr;
+    sources.keyring = keyring_.get();
+    sources.keyring_limits = settings_.keyring;
+    sources.replay_cache = local_replay_cache_;
+    sources.replay_cache_capacity = settings_.replay_cache_entries;
+    sources.replica_state = local_replica_state_;
+    sources.replica_state_capacity = settings_.max_in_process_entries;
+    sources.sealer = sealer_.get();
+    sources.redis = redis_.get();
+    sources.certificate_file = config.tls().cert_file();
+    if (absl::Status s = metrics_->Serve(config.metrics().listen_address(), std::move(sources));
+        !s.ok()) {
+      return s;
+    }
+  }
+
   RegisterMethods();
   for (auto& queue : queues_) {
     grpc::ServerCompletionQueue* cq = queue.get();
@@ -185,6 +212,11 @@ absl::Status StsServer::InitStore(const sts::config::StsConfig& config) {
     absl::StatusOr<redis::RedisClient::Options> options =
         RedisOptionsFromConfig(config.redis(), settings_.redis_timeout);
     if (!options.ok()) return options.status();
+    if (metrics_ != nullptr) {
+      options->on_command = [m = metrics_.get()](absl::Duration elapsed, bool answered) {
+        m->redis().OnCommand(elapsed, answered);
+      };
+    }
     redis_ = std::make_unique<redis::RedisClient>(*options);
     redis_pool_ = std::make_unique<WorkerPool>(settings_.redis_workers, settings_.redis_queue_limit);
     replay_cache_ =
@@ -235,12 +267,58 @@ void StsServer::MaybeReloadKeyset() {
     std::fprintf(stderr, "sts_server: master keyset not reloaded: %s\n",
                  std::string(keyset.status().message()).c_str());
     keyset_signature_ = signature;
+    if (metrics_ != nullptr) metrics_->reloads().Rejected(metrics::ReloadMetrics::File::kKeyset);
     return;
   }
+  if (metrics_ != nullptr) metrics_->reloads().Applied(metrics::ReloadMetrics::File::kKeyset);
   std::fprintf(stderr, "sts_server: master keyset reloaded: %zu keys, primary %u\n",
                (*keyset)->size(), (*keyset)->primary_id());
   sealer_->SetKeyset(*std::move(keyset));
   keyset_signature_ = signature;
+}
+
+void StsServer::MaybeReloadConfig() {
+  if (!config_source_.load) return;
+  const absl::Time now = clock_->Now();
+  if (now < next_config_check_) return;
+  next_config_check_ = now + settings_.config_check_interval;
+  const std::string signature = FileSignature(config_source_.path);
+  if (signature.empty() || signature == config_signature_) return;
+  config_signature_ = signature;  // one verdict, and one log line, per change
+  absl::StatusOr<sts::config::StsConfig> next = config_source_.load();
+  absl::StatusOr<policy::Policy> policy =
+      next.ok() ? policy::Policy::FromConfig(next->policy()) : next.status();
+  if (!policy.ok()) {
+    std::fprintf(stderr, "sts_server: configuration %s not reloaded, the running one stays: %s\n",
+                 config_source_.path.c_str(), std::string(policy.status().message()).c_str());
+    if (metrics_ != nullptr) metrics_->reloads().Rejected(metrics::ReloadMetrics::File::kConfig);
+    return;
+  }
+  std::vector<std::string> restart_needed;
+  bool policy_changed = false;
+  for (std::string& field : sts::config::ChangedFields(running_config_, *next)) {
+    if (field == "policy") {
+      policy_changed = true;
+    } else {
+      restart_needed.push_back(std::move(field));
+    }
+  }
+  if (policy_changed) {
+    policy_->Set(*std::move(policy));
+    *running_config_.mutable_policy() = next->policy();
+    std::fprintf(stderr, "sts_server: policy reloaded from %s: %d issue rules, %d validate rules%s\n",
+                 config_source_.path.c_str(), next->policy().issue_size(),
+                 next->policy().validate_size(),
+                 next->policy().issue_size() == 0 ? " (every Issue is now refused)" : "");
+  }
+  if (!restart_needed.empty()) {
+    std::fprintf(stderr, "sts_server: configuration changes that wait for a restart: %s\n",
+                 absl::StrJoin(restart_needed, ", ").c_str());
+  }
+  if (metrics_ != nullptr) {
+    metrics_->reloads().Applied(metrics::ReloadMetrics::File::kConfig);
+    metrics_->reloads().SetRestartPending(!restart_needed.empty());
+  }
 }
 
 template <class Request, class Response>
@@ -273,6 +351,7 @@ grpc::Status StsServer::Answer(absl::string_view operation, absl::Time start,
   event.status = &status;
   event.latency = absl::Now() - start;
   audit_->Record(event);
+  if (metrics_ != nullptr) metrics_->Record(operation, principal, status, event.latency);
   return wire::ToGrpcStatus(status);
 }
 
@@ -349,7 +428,9 @@ void StsServer::SweepNow() {
   keyring_->Sweep(now);
   if (local_replay_cache_ != nullptr) local_replay_cache_->Purge(now);
   if (local_replica_state_ != nullptr) local_replica_state_->Purge(now);
+  std::lock_guard<std::mutex> lock(reload_mu_);
   MaybeReloadKeyset();
+  MaybeReloadConfig();
 }
 
 void StsServer::SweeperLoop(absl::Duration interval) {
@@ -387,6 +468,8 @@ void StsServer::Shutdown() {
   for (std::thread& t : queue_threads_) t.join();
   queue_threads_.clear();
   if (sweeper_.joinable()) sweeper_.join();
+  // Its gauges read the stores: it stops before they are cleared.
+  if (metrics_ != nullptr) metrics_->Stop();
   if (keyring_ != nullptr) erased_at_shutdown_ = keyring_->Clear();
   if (audit_ != nullptr) audit_->Flush();
 }

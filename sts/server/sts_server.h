@@ -2,6 +2,7 @@
 #define STS_SERVER_STS_SERVER_H_
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 #include "sts/config/sts_config.pb.h"
 #include "sts/cookie/cookie_sealer.h"
 #include "sts/keyring/keyring.h"
+#include "sts/metrics/server_metrics.h"
 #include "sts/policy/policy.h"
 #include "sts/policy/policy_holder.h"
 #include "sts/pop/proof_verifier.h"
@@ -36,10 +38,19 @@ namespace sts::server {
 // one StsConfig. Thread safe.
 class StsServer {
  public:
+  // Where the configuration came from, for reloads: the file to watch, and
+  // how to make the effective configuration from it (the same flags
+  // applied, defaults filled in, validated). Without one, nothing reloads.
+  struct ConfigSource {
+    std::string path;
+    std::function<absl::StatusOr<sts::config::StsConfig>()> load;
+  };
+
   // Builds every part and starts serving; a bad configuration or an address
   // that cannot be bound is an error, never a half-started server.
   static absl::StatusOr<std::unique_ptr<StsServer>> Start(const sts::config::StsConfig& config,
-                                                          const Clock* clock = Clock::Real());
+                                                          const Clock* clock = Clock::Real(),
+                                                          ConfigSource source = {});
   ~StsServer();  // Shutdown(), if not done yet
 
   // Graceful stop: health turns NOT_SERVING, new calls are refused, calls in
@@ -51,9 +62,18 @@ class StsServer {
   // (0 when not configured).
   int port() const { return port_; }
   int health_port() const { return health_port_; }
+  // The metrics listener's port (0 when metrics are off).
+  int metrics_port() const { return metrics_ == nullptr ? 0 : metrics_->port(); }
 
   // Applies every token timeline now (the sweeper thread also does, every
-  // tokens.sweep_interval). For tests driven by a fake clock.
+  // tokens.sweep_interval), and re-reads the keyset and configuration files
+  // if their check intervals have passed on the injected clock and the files
+  // changed. For tests driven by a fake clock.
+  //
+  // A changed, valid configuration file replaces the policy in force; any
+  // other changed field is logged as waiting for a restart (and
+  // sts_config_restart_pending is 1). An invalid file changes nothing: a log
+  // line, and sts_reloads_total{file="config",result="rejected"}.
   void SweepNow();
 
   keyring::Keyring& keyring() { return *keyring_; }
@@ -70,6 +90,8 @@ class StsServer {
   void SweeperLoop(absl::Duration interval);
   // Re-reads the master keyset file if it changed since the last check.
   void MaybeReloadKeyset();
+  // Likewise the configuration file (ConfigSource).
+  void MaybeReloadConfig();
 
   template <class Request, class Response>
   grpc::Status Serve(absl::string_view operation,
@@ -85,6 +107,14 @@ class StsServer {
 
   const Clock* clock_;
   config::Settings settings_;
+  // Null when metrics are off: then no call does any metric work.
+  std::unique_ptr<metrics::ServerMetrics> metrics_;
+  // Reloads (SweepNow may run on the sweeper and a test's thread at once).
+  std::mutex reload_mu_;
+  ConfigSource config_source_;                // guarded by reload_mu_
+  sts::config::StsConfig running_config_;     // likewise: effective, as applied
+  std::string config_signature_;              // likewise
+  absl::Time next_config_check_;              // likewise
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<keyring::Keyring> keyring_;
   std::unique_ptr<redis::RedisClient> redis_;

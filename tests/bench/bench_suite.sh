@@ -32,13 +32,16 @@
 #   --server_cpu 0 --client_cpu 1
 #   --micro_min_time 0.5 --micro_repetitions 3
 #   --memory_tokens 1000000
-#   --rpcs "noop issue validate renew"
+#   --rpcs "noop issue issue_metrics validate renew"
+#                           (issue_metrics: Issue against sts_server with
+#                           metrics on, scraped every second: the cost of
+#                           metrics, against issue in the same run)
 set -euo pipefail
 
 bin_dir= boringssl_bin_dir= pki_script= out=
 quick=0 sweep="1 4 16 32 64 128" headline=32 repeat=3 duration=10 warmup=2 channels=1
 pin=1 server_cpu=0 client_cpu=1 micro_min_time=0.5 micro_repetitions=3
-memory_tokens=1000000 rpcs="noop issue validate renew"
+memory_tokens=1000000 rpcs="noop issue issue_metrics validate renew"
 while (($#)); do
   case $1 in
     --bin_dir) bin_dir=$2; shift ;;
@@ -133,18 +136,23 @@ policy {
   validate { principal: "$audience" release_keys_to_audience: true }
 }
 EOF
+# The same with metrics on (any free port; the server prints it).
+{ cat "$out/sts.textproto"; echo 'metrics { listen_address: "127.0.0.1:0" }'; } \
+  >"$out/sts_metrics.textproto"
 
 server_pid=
 server_port=
 start_server() {  # kind name
   local kind=$1 name=$2 port_file="$out/logs/$2.port"
   rm -f "$port_file"
+  local config=$out/sts.textproto
+  [[ $kind == sts_metrics ]] && config=$out/sts_metrics.textproto
   if [[ $kind == noop ]]; then
     "${server_pin[@]}" "$noop_server" --client_ca="$pki/ca.pem" --cert="$pki/server.pem" \
       --key="$pki/server.key" --listen=127.0.0.1:0 --port_file="$port_file" \
       >"$out/logs/$name.server.out" 2>&1 &
   else
-    "${server_pin[@]}" "$sts_server" --config="$out/sts.textproto" --port_file="$port_file" \
+    "${server_pin[@]}" "$sts_server" --config="$config" --port_file="$port_file" \
       >"$out/logs/$name.server.out" 2>&1 &
   fi
   server_pid=$!
@@ -169,18 +177,31 @@ measure() {
   local rpc=$1 in_flight=$2 name=$3; shift 3
   local kind=sts identity=(--cert="$pki/client.pem" --key="$pki/client.key")
   [[ $rpc == noop ]] && kind=noop
+  if [[ $rpc == issue_metrics ]]; then kind=sts_metrics rpc=issue; fi
   if [[ $rpc == validate ]]; then
     identity=(--cert="$pki/relying-party.pem" --key="$pki/relying-party.key"
               --issuer_cert="$pki/client.pem" --issuer_key="$pki/client.key")
   fi
   start_server "$kind" "$name"
-  local status=0
+  local status=0 scraper=
+  if [[ $kind == sts_metrics ]]; then
+    # Prometheus's part: a scrape every second while the load runs.
+    local metrics_port
+    metrics_port=$(sed -n 's/.*metrics.* on port \([0-9]*\)$/\1/p' "$out/logs/$name.server.out")
+    [[ -n $metrics_port ]] || { log "no metrics port for $name"; stop_server; return 1; }
+    ( while kill -0 "$server_pid" 2>/dev/null; do
+        curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null || true
+        sleep 1
+      done ) &
+    scraper=$!
+  fi
   "${client_pin[@]}" "$load_generator" --target="127.0.0.1:$server_port" --rpc="$rpc" \
     --ca="$pki/ca.pem" "${identity[@]}" --applies_to="$audience" --in_flight="$in_flight" \
     --channels="$channels" --warmup="${warmup}s" --duration="${duration}s" \
     --server_pid="$server_pid" --label="$name" --json_out="$out/load/$name.json" "$@" ||
     status=$?
   stop_server
+  if [[ -n $scraper ]]; then wait "$scraper" 2>/dev/null || true; fi
   if ((status != 0)); then
     log "load_generator failed on $name (status $status)"
     return "$status"

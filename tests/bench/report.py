@@ -31,10 +31,11 @@ import statistics
 import subprocess
 import sys
 
-RPCS = ["noop", "issue", "validate", "renew"]
+RPCS = ["noop", "issue", "issue_metrics", "validate", "renew"]
 RPC_TITLES = {
     "noop": "No-op (ceiling)",
     "issue": "Issue",
+    "issue_metrics": "Issue, metrics on (scraped every second)",
     "validate": "Validate",
     "renew": "Renew with proof",
     "health": "Health Check on sts_server",
@@ -82,6 +83,10 @@ def load_points(results):
         p["name"] = os.path.splitext(os.path.basename(path))[0]
         m = re.match(r"^(\w+?)_c(\d+)_r(\d+)$", p["name"])
         p["repetition"] = int(m.group(3)) if m else 0
+        # The file names the variant: issue_metrics runs the Issue RPC
+        # against a server with metrics on.
+        if m:
+            p["rpc"] = m.group(1)
         points.append(p)
     return points
 
@@ -375,6 +380,20 @@ def analyse(results, commit):
             measured, threshold, ">=", "x", "",
             {"sct_sign_ops_per_s": sct["ops_per_s"] if sct else None,
              "asymmetric_ops_per_s": a["ops_per_s"] if a else None}))
+    # The cost of metrics: Issue with metrics on (and scraped) against Issue
+    # with them off, same run, same configuration otherwise.
+    on, off = head.get("issue_metrics"), head.get("issue")
+    by_rep = {}
+    for p in points:
+        if p["in_flight"] == headline and p["mode"] == "closed" and p["repetition"]:
+            by_rep.setdefault(p["repetition"], {})[p["rpc"]] = p["qps"]
+    paired = [round(r["issue_metrics"] / r["issue"], 3) for _, r in sorted(by_rep.items())
+              if r.get("issue_metrics") and r.get("issue")]
+    targets.append(target(
+        "issue_metrics_vs_issue", f"Issue QPS with metrics on >= 0.97x metrics off "
+        f"({headline} in flight)", on["qps"] / off["qps"] if on and off else None, 0.97, ">=",
+        "x", ("per repetition: " + ", ".join(f"{r:.2f}" for r in paired)) if len(paired) > 1 else "",
+        {"qps_metrics_on": on["qps"] if on else None, "qps_metrics_off": off["qps"] if off else None}))
     mem_note = ""
     if memory and memory["tokens"] < 1_000_000:
         mem_note = f"measured at {memory['tokens']} contexts, not 1,000,000"

@@ -7,12 +7,15 @@
 # stsctl, then SIGTERM it and require a clean exit within a bound. Removes
 # every container and image it made, pass or fail. Run as root, from
 # tests/run_all.sh (not under Bazel: it needs root, podman and the registry).
+# STS_TEST_IMAGE names an image run_all.sh already built from the same
+# Dockerfile (tests/ops/build_images.sh, shared with the kube-play test):
+# then it is run as it is, and left to its builder to remove.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 readonly STOP_BOUND_SECONDS=12
 readonly tag="sts-test-$$"
-readonly image="localhost/$tag:latest"
+readonly image="${STS_TEST_IMAGE:-localhost/$tag:latest}"
 readonly name="$tag"
 readonly work=$(mktemp -d)
 podman_run=(podman --runtime runc --cgroup-manager cgroupfs)
@@ -21,7 +24,7 @@ made_base=()
 log() { echo "container_test: $*" >&2; }
 cleanup() {
   "${podman_run[@]}" rm -f -t 0 "$name" >/dev/null 2>&1 || true
-  podman rmi -f "$image" >/dev/null 2>&1 || true
+  [[ -n ${STS_TEST_IMAGE:-} ]] || podman rmi -f "$image" >/dev/null 2>&1 || true
   # Build-stage images of this build (labelled below), then base images made here.
   podman images -q --filter "label=sts.test=$tag" | xargs -r podman rmi -f >/dev/null 2>&1 || true
   podman image prune -f --filter "label=sts.test=$tag" >/dev/null 2>&1 || true
@@ -33,7 +36,9 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # 1. A Debian base image without a registry, unless the machine has one.
-if ! podman image exists docker.io/library/debian:bookworm-slim; then
+if [[ -n ${STS_TEST_IMAGE:-} ]]; then
+  log "running $image, built by tests/ops/build_images.sh"
+elif ! podman image exists docker.io/library/debian:bookworm-slim; then
   log "making the debian:bookworm base image with debootstrap"
   debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian >/dev/null
   tar -C "$work/rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
@@ -46,6 +51,7 @@ if ! podman image exists docker.io/library/debian:bookworm-slim; then
 fi
 
 # 2. The image, exactly as users build it (context: the repository root).
+if [[ -z ${STS_TEST_IMAGE:-} ]]; then
 log "building the image"
 start=$(date +%s)
 if ! podman build --format docker --pull=never --network host --isolation chroot \
@@ -56,6 +62,7 @@ if ! podman build --format docker --pull=never --network host --isolation chroot
 fi
 grep -E "STEP|INFO: (Elapsed|Build completed)" "$work/build.log" >&2 || true
 log "image built in $(( $(date +%s) - start )) s, size $(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')"
+fi
 
 # 3. PKI and configuration, mounted read-only; the image runs as uid 10001.
 sts/dev/make_pki.sh dev "$work/pki"
