@@ -1184,6 +1184,8 @@ def check(report):
     problems = []
     run, load = report["run"], report["load"]
     sections = run.get("sections", [])
+    if not sections:
+        problems.append("no run.json naming the sections that ran: not a bench_suite.sh result")
     for section in ("closed", "open", "protected", "scale", "variants", "sustained"):
         for p in load[section]["points"]:
             if p["errors"]:
