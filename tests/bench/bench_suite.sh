@@ -5,43 +5,73 @@
 #
 #   bench_suite.sh --bin_dir DIR --pki_script make_pki.sh --out OUT [options]
 #
-# DIR holds tests/bench/{noop_server,load_generator,micro_benchmark,
-# keyring_memory} and sts/sts_server (a bazel-bin, or a runfiles tree).
-# --boringssl_bin_dir DIR2 (optional) holds tests/bench/{primitive_benchmark,
-# message_protection_benchmark} built with --config=boringssl: they run after
-# the micro-benchmarks, with the same settings, into OUT/micro_boringssl/.
+# DIR holds tests/bench/{noop_server,minimal_noop_server,protected_echo_server,
+# load_generator,micro_benchmark,keyring_memory} and sts/{sts_server,sts_keyset}
+# (a bazel-bin, or a runfiles tree). --boringssl_bin_dir DIR2 (optional)
+# holds tests/bench/{primitive_benchmark,message_protection_benchmark} built
+# with --config=boringssl: they run after the micro-benchmarks, with the same
+# settings, into OUT/micro_boringssl/.
 #
-# Load: for each concurrency of --sweep, and each RPC in turn (noop ceiling,
-# Issue, Validate, Renew), a fresh server (noop_server or sts_server) is
-# started, pinned to --server_cpu, and load_generator, pinned to
-# --client_cpu, drives it for --warmup then --duration. Fresh servers make
-# every point start from the same state (an empty keyring, an empty replay
-# cache). The --headline concurrency is measured --repeat times, interleaved,
-# and the report takes medians. Then Issue runs open-loop at half the highest
-# Issue throughput seen, for its latency at half load. Micro-benchmarks and
-# the memory benchmark follow.
+# Every load point starts a fresh server (so each starts from the same
+# state: an empty keyring, an empty replay cache), pinned to --server_cpu,
+# and load_generator, pinned to --client_cpu, drives it for --warmup then
+# --duration. Sections, in order (OUT/load/SECTION/*.json):
+#
+#  closed     The headline concurrency, --repeat times, interleaved: the no-op
+#             ceiling (noop_server) and Issue, Validate, Renew (sts_server)
+#             each with every completion-queue count of --queues (default 1
+#             and one per CPU), and the independent minimal_noop_server with
+#             one queue. The ceiling is the fastest no-op configuration, each
+#             STS row is taken at its own fastest; the report shows all and
+#             which won. Then the --sweep concurrencies at the default
+#             configuration, for the plot. Names: ROW_qQUEUES_cIN_FLIGHT_rREP.
+#  open       Issue open loop at half the highest closed-loop Issue
+#             throughput, at Issue's fastest configuration, and the no-op at
+#             the same offered rate at the ceiling's configuration.
+#  protected  A unary call on protected_echo_server, unprotected (plain) and
+#             protected (warm Verifier cache; and miss, one Validate forced
+#             per --forget_every calls) at each --protected_in_flight, against
+#             one sts_server (pinned beside the load generator).
+#  scale      Per --scale N: one sts_server pre-filled with N live contexts,
+#             then Validate over all of them, then Issue, on that server.
+#  variants   Issue, Validate and Renew on sts_server with one configuration
+#             change each (variant_rows below: stateless cookies with their
+#             replica state in process, and with a local Redis).
+#  sustained  (--sustained) Issue, Validate, Renew each for
+#             --sustained_minutes, throughput and the server's RSS per minute.
+# Then the micro-benchmarks and the memory benchmark.
 #
 # Options (defaults in brackets):
 #   --quick                 seconds, not minutes: a harness check only
-#   --sweep "1 4 16 32 64 128"   calls in flight per point
+#   --sections "closed open protected scale variants micro memory"
+#   --sweep "1 4 16 32 64"  calls in flight per sweep point
 #   --headline 32           the concurrency targets are checked at
-#   --repeat 3              measurements of the headline point
+#   --repeat 3              measurements of each headline configuration
+#   --queues "1 NPROC"      completion-queue counts tried at the headline
 #   --duration 10 --warmup 2   seconds per point
 #   --channels 1            connections per load generator
 #   --no_pin                no taskset
 #   --server_cpu 0 --client_cpu 1
+#   --protected_in_flight "1 32" --protected_repeat REPEAT
+#   --protected_payload 64 --forget_every 10000
+#   --scale "1000 100000 1000000"
+#   --variant_repeat 1
+#   --sustained --sustained_minutes 6 --sustained_interval 60s
+#   --sustained_issue_lifetime 60s
 #   --micro_min_time 0.5 --micro_repetitions 3
 #   --memory_tokens 1000000
-#   --rpcs "noop issue issue_metrics validate renew"
-#                           (issue_metrics: Issue against sts_server with
-#                           metrics on, scraped every second: the cost of
-#                           metrics, against issue in the same run)
+#   --rpcs "noop issue validate renew"   rows of the closed section
 set -euo pipefail
 
+nproc=$(nproc 2>/dev/null || echo 1)
 bin_dir= boringssl_bin_dir= pki_script= out=
-quick=0 sweep="1 4 16 32 64 128" headline=32 repeat=3 duration=10 warmup=2 channels=1
+quick=0 sweep="1 4 16 32 64" headline=32 repeat=3 duration=10 warmup=2 channels=1
 pin=1 server_cpu=0 client_cpu=1 micro_min_time=0.5 micro_repetitions=3
-memory_tokens=1000000 rpcs="noop issue issue_metrics validate renew"
+memory_tokens=1000000 rpcs="noop issue validate renew"
+sections="closed open protected scale variants micro memory"
+queues="1 $nproc" protected_in_flight="1 32" protected_repeat= protected_payload=64
+forget_every=10000 scale="1000 100000 1000000" variant_repeat=1
+sustained=0 sustained_minutes=6 sustained_interval=60s sustained_issue_lifetime=60s
 while (($#)); do
   case $1 in
     --bin_dir) bin_dir=$2; shift ;;
@@ -49,15 +79,27 @@ while (($#)); do
     --pki_script) pki_script=$2; shift ;;
     --out) out=$2; shift ;;
     --quick) quick=1 ;;
+    --sections) sections=$2; shift ;;
     --sweep) sweep=$2; shift ;;
     --headline) headline=$2; shift ;;
     --repeat) repeat=$2; shift ;;
+    --queues) queues=$2; shift ;;
     --duration) duration=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --channels) channels=$2; shift ;;
     --no_pin) pin=0 ;;
     --server_cpu) server_cpu=$2; shift ;;
     --client_cpu) client_cpu=$2; shift ;;
+    --protected_in_flight) protected_in_flight=$2; shift ;;
+    --protected_repeat) protected_repeat=$2; shift ;;
+    --protected_payload) protected_payload=$2; shift ;;
+    --forget_every) forget_every=$2; shift ;;
+    --scale) scale=$2; shift ;;
+    --variant_repeat) variant_repeat=$2; shift ;;
+    --sustained) sustained=1 ;;
+    --sustained_minutes) sustained_minutes=$2; shift ;;
+    --sustained_interval) sustained_interval=$2; shift ;;
+    --sustained_issue_lifetime) sustained_issue_lifetime=$2; shift ;;
     --micro_min_time) micro_min_time=$2; shift ;;
     --micro_repetitions) micro_repetitions=$2; shift ;;
     --memory_tokens) memory_tokens=$2; shift ;;
@@ -68,22 +110,39 @@ while (($#)); do
 done
 [[ -n $bin_dir && -n $pki_script && -n $out ]] ||
   { echo "bench_suite.sh: --bin_dir, --pki_script and --out are required" >&2; exit 2; }
+# The sustained runs are a flag of their own, as a section.
+((sustained)) && sections="$sections sustained"
+sustained_duration="${sustained_minutes}m"
+load_flags=()
 if ((quick)); then
-  sweep=8 headline=8 repeat=1 duration=1 warmup=0.5 micro_min_time=0.01 micro_repetitions=1
-  memory_tokens=100000
+  # Every section and row, each for a fraction of a second: figures
+  # meaningless, but every code path of the harness runs.
+  sweep=8 headline=8 repeat=1 duration=0.5 warmup=0.2 micro_min_time=0.01 micro_repetitions=1
+  memory_tokens=100000 protected_in_flight=2 protected_repeat=1 forget_every=200
+  scale="500 2000" sustained_duration=1.5s sustained_interval=0.5s
+  load_flags=(--validate_tokens=64)
+  [[ " $sections " == *" sustained "* ]] || sections="$sections sustained"
 fi
+protected_repeat=${protected_repeat:-$repeat}
+# Each queue count once, in order.
+queues=$(echo "$queues" | tr ' ' '\n' | awk 'NF && !seen[$1]++' | tr '\n' ' ')
+has_section() { [[ " $sections " == *" $1 "* ]]; }
 
 noop_server=$bin_dir/tests/bench/noop_server
+minimal_noop_server=$bin_dir/tests/bench/minimal_noop_server
+echo_server=$bin_dir/tests/bench/protected_echo_server
 load_generator=$bin_dir/tests/bench/load_generator
 micro_benchmark=$bin_dir/tests/bench/micro_benchmark
 keyring_memory=$bin_dir/tests/bench/keyring_memory
 sts_server=$bin_dir/sts/sts_server
+sts_keyset=$bin_dir/sts/sts_keyset
 boringssl_benchmarks=()
 if [[ -n $boringssl_bin_dir ]]; then
   boringssl_benchmarks=("$boringssl_bin_dir/tests/bench/primitive_benchmark"
                         "$boringssl_bin_dir/tests/bench/message_protection_benchmark")
 fi
-for b in "$noop_server" "$load_generator" "$micro_benchmark" "$keyring_memory" "$sts_server" \
+for b in "$noop_server" "$minimal_noop_server" "$echo_server" "$load_generator" \
+         "$micro_benchmark" "$keyring_memory" "$sts_server" "$sts_keyset" \
          "${boringssl_benchmarks[@]}"; do
   [[ -x $b ]] || { echo "bench_suite.sh: missing binary $b" >&2; exit 2; }
 done
@@ -91,6 +150,7 @@ done
 mkdir -p "$out"/{load,logs,pki}
 out=$(cd "$out" && pwd)
 log() { echo "bench: $*" >&2; }
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 server_pin=() client_pin=()
 if ((pin)); then
@@ -113,12 +173,23 @@ if [[ ! -f $pki/relying-party.pem ]]; then
 fi
 client=spiffe://bench.example/client
 audience=spiffe://bench.example/relying-party
+client_identity=(--cert="$pki/client.pem" --key="$pki/client.key")
+# Validate is called by the relying party (which receives the keys) on
+# contexts the client issued.
+validator_identity=(--cert="$pki/relying-party.pem" --key="$pki/relying-party.key"
+                    --issuer_cert="$pki/client.pem" --issuer_key="$pki/client.key")
 
-# ------------------------------------------------------------------ servers
+# ------------------------------------------------------------------ configurations
+# write_sts_config FILE QUEUES [EXTRA]: sts_server's benchmark configuration.
 # The STS under load accumulates contexts (Issue) and proofs (Renew): quotas
 # are raised far above what one point creates, and the audit log goes to a
-# file, as in production, never to a terminal.
-cat >"$out/sts.textproto" <<EOF
+# file, as in production, never to a terminal. QUEUES 0 leaves
+# server.completion_queues at its default. EXTRA is appended: further
+# top-level fields (not listen_address, tls, audit, tokens, policy, server).
+write_sts_config() {
+  local file=$1 queue_count=$2 extra=${3:-}
+  {
+    cat <<EOF
 listen_address: "127.0.0.1:0"
 tls { client_ca_file: "$pki/ca.pem" cert_file: "$pki/server.pem" key_file: "$pki/server.key" }
 audit { path: "$out/logs/audit.log" }
@@ -136,139 +207,390 @@ policy {
   validate { principal: "$audience" release_keys_to_audience: true }
 }
 EOF
-# The same with metrics on (any free port; the server prints it).
-{ cat "$out/sts.textproto"; echo 'metrics { listen_address: "127.0.0.1:0" }'; } \
-  >"$out/sts_metrics.textproto"
+    if ((queue_count > 0)); then echo "server { completion_queues: $queue_count }"; fi
+    if [[ -n $extra ]]; then echo "$extra"; fi
+  } >"$file"
+}
 
-server_pid=
-server_port=
-start_server() {  # kind name
-  local kind=$1 name=$2 port_file="$out/logs/$2.port"
+# Variant rows: the STS with one configuration change, Issue/Validate/Renew at
+# the headline concurrency beside the stateful default. One line each:
+#   NAME|RPCS|EXTRA CONFIGURATION
+# evaluated once the keyset and Redis exist; report.py's VARIANT_TITLES names
+# each NAME. A row is added here and there, nothing else.
+# The Redis timeout is raised from its 250 ms default: on a shared machine a
+# starved local Redis can stall longer, and these rows measure throughput,
+# not failing closed (which the cluster tests cover).
+variant_rows() {
+  local stateless="stateless { enabled: true keyset_file: \"$keyset\" }"
+  local redis="redis { address: \"127.0.0.1:$redis_port\" timeout: \"2s\" }"
+  echo "cookie|issue validate renew|$stateless"
+  echo "cookie_redis|issue validate renew|$stateless $redis"
+  # The cost of metrics: Issue with them on and scraped every second, beside
+  # Issue with them off measured just before it (paired, same conditions).
+  echo "metrics_off|issue|"
+  echo "metrics_on|issue|metrics { listen_address: \"127.0.0.1:0\" }"
+}
+
+# scrape_metrics NAME: while the server runs, fetches its /metrics every
+# second, as Prometheus would (the server prints the port it bound).
+scrape_metrics() {
+  local port
+  port=$(sed -n 's/.*metrics.* on port \([0-9]*\)$/\1/p' "$out/logs/$1.server.out")
+  [[ -n $port ]] || { log "no metrics port in $out/logs/$1.server.out"; return 1; }
+  ( while kill -0 "$server_pid" 2>/dev/null; do
+      curl -sf "http://127.0.0.1:$port/metrics" >/dev/null || true
+      sleep 1
+    done ) &
+  scraper_pid=$!
+}
+
+# ------------------------------------------------------------------ processes
+server_pid= server_port=
+# start_server KIND NAME [flags...]: KIND noop, noopmin, sts (flags: the
+# config file), echo; pinned to the server CPU unless PIN=client.
+start_server() {
+  local kind=$1 name=$2; shift 2
+  local port_file="$out/logs/$name.port" pin_cmd=("${server_pin[@]}") binary
+  [[ ${PIN:-server} == client ]] && pin_cmd=("${client_pin[@]}")
   rm -f "$port_file"
-  local config=$out/sts.textproto
-  [[ $kind == sts_metrics ]] && config=$out/sts_metrics.textproto
-  if [[ $kind == noop ]]; then
-    "${server_pin[@]}" "$noop_server" --client_ca="$pki/ca.pem" --cert="$pki/server.pem" \
-      --key="$pki/server.key" --listen=127.0.0.1:0 --port_file="$port_file" \
+  case $kind in
+    noop) binary=$noop_server ;;
+    noopmin) binary=$minimal_noop_server ;;
+    echo) binary=$echo_server ;;
+    sts) binary=$sts_server ;;
+  esac
+  if [[ $kind == sts ]]; then
+    "${pin_cmd[@]}" "$binary" --config="$1" --port_file="$port_file" \
       >"$out/logs/$name.server.out" 2>&1 &
   else
-    "${server_pin[@]}" "$sts_server" --config="$config" --port_file="$port_file" \
+    "${pin_cmd[@]}" "$binary" --client_ca="$pki/ca.pem" --cert="$pki/server.pem" \
+      --key="$pki/server.key" --listen=127.0.0.1:0 --port_file="$port_file" "$@" \
       >"$out/logs/$name.server.out" 2>&1 &
   fi
   server_pid=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 400); do
     if [[ -s $port_file ]]; then server_port=$(cat "$port_file"); return 0; fi
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.05
   done
-  log "server $kind did not start:"; cat "$out/logs/$name.server.out" >&2
+  log "server $kind ($name) did not start:"; cat "$out/logs/$name.server.out" >&2
   return 1
 }
-stop_server() {
-  [[ -n $server_pid ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
+stop_pid() {
+  [[ -n ${1:-} ]] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
-trap stop_server EXIT
+stop_server() { stop_pid "$server_pid"; server_pid=; }
+sts_pid= redis_pid=
+trap 'stop_server; stop_pid "$sts_pid"; stop_pid "$redis_pid"' EXIT
 
-# measure rpc in_flight name [load_generator options...]
-measure() {
-  local rpc=$1 in_flight=$2 name=$3; shift 3
-  local kind=sts identity=(--cert="$pki/client.pem" --key="$pki/client.key")
-  [[ $rpc == noop ]] && kind=noop
-  if [[ $rpc == issue_metrics ]]; then kind=sts_metrics rpc=issue; fi
-  if [[ $rpc == validate ]]; then
-    identity=(--cert="$pki/relying-party.pem" --key="$pki/relying-party.key"
-              --issuer_cert="$pki/client.pem" --issuer_key="$pki/client.key")
-  fi
-  start_server "$kind" "$name"
-  local status=0 scraper=
-  if [[ $kind == sts_metrics ]]; then
-    # Prometheus's part: a scrape every second while the load runs.
-    local metrics_port
-    metrics_port=$(sed -n 's/.*metrics.* on port \([0-9]*\)$/\1/p' "$out/logs/$name.server.out")
-    [[ -n $metrics_port ]] || { log "no metrics port for $name"; stop_server; return 1; }
-    ( while kill -0 "$server_pid" 2>/dev/null; do
-        curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null || true
-        sleep 1
-      done ) &
-    scraper=$!
-  fi
+# run_load FILE RPC IN_FLIGHT [load_generator flags...]: drives the running
+# server (server_pid, server_port).
+run_load() {
+  local file=$1 rpc=$2 in_flight=$3; shift 3
+  local name
+  name=$(basename "$file" .json)
+  mkdir -p "$(dirname "$file")"
+  local status=0
   "${client_pin[@]}" "$load_generator" --target="127.0.0.1:$server_port" --rpc="$rpc" \
-    --ca="$pki/ca.pem" "${identity[@]}" --applies_to="$audience" --in_flight="$in_flight" \
+    --ca="$pki/ca.pem" --applies_to="$audience" --in_flight="$in_flight" \
     --channels="$channels" --warmup="${warmup}s" --duration="${duration}s" \
-    --server_pid="$server_pid" --label="$name" --json_out="$out/load/$name.json" "$@" ||
-    status=$?
-  stop_server
-  if [[ -n $scraper ]]; then wait "$scraper" 2>/dev/null || true; fi
+    --server_pid="$server_pid" --label="$name" --json_out="$file" "${load_flags[@]}" "$@" \
+    2>"$out/logs/$name.load.err" || status=$?
+  tail -1 "$out/logs/$name.load.err" >&2
   if ((status != 0)); then
-    log "load_generator failed on $name (status $status)"
+    log "load_generator failed on $name (status $status):"
+    tail -5 "$out/logs/$name.load.err" >&2
     return "$status"
   fi
 }
 
-# ------------------------------------------------------------------ load
-log "load: sweep [$sweep] in flight, RPCs [$rpcs], ${warmup}s warm-up + ${duration}s each," \
-  "$channels channel(s), pinned: $pin (server CPU $server_cpu, client CPU $client_cpu)"
-for in_flight in $sweep; do
-  for rpc in $rpcs; do measure "$rpc" "$in_flight" "${rpc}_c${in_flight}_r1"; done
-done
-for ((r = 2; r <= repeat; r++)); do
-  for rpc in $rpcs; do measure "$rpc" "$headline" "${rpc}_c${headline}_r$r"; done
-done
+identity_for() {  # RPC: the identity flags its calls are made with
+  if [[ $1 == validate ]]; then echo "${validator_identity[@]}"; else echo "${client_identity[@]}"; fi
+}
 
-# Half the highest Issue throughput any closed-loop point reached, open loop.
-if [[ " $rpcs " == *" issue "* ]]; then
-  max_issue=$(/usr/bin/python3 - "$out/load" <<'PY'
-import glob, json, sys
-best = 0.0
-for path in glob.glob(sys.argv[1] + "/issue_c*_r*.json"):
-    with open(path) as f:
-        best = max(best, json.load(f)["qps"])
-print(int(best))
+# measure_row ROW QUEUES IN_FLIGHT FILE [load_generator flags...]: a fresh
+# server for one closed- or open-loop point of a ceiling or STS row.
+measure_row() {
+  local row=$1 queue_count=$2 in_flight=$3 file=$4; shift 4
+  local name rpc=$row
+  name=$(basename "$file" .json)
+  case $row in
+    noop) start_server noop "$name" --completion_queues="$queue_count"; rpc=noop ;;
+    noopmin) start_server noopmin "$name" --completion_queues="$queue_count"; rpc=noop ;;
+    *) write_sts_config "$out/logs/$name.textproto" "$queue_count"
+       start_server sts "$name" "$out/logs/$name.textproto" ;;
+  esac
+  local status=0
+  # shellcheck disable=SC2046  # identity flags are words
+  run_load "$file" "$rpc" "$in_flight" $(identity_for "$rpc") "$@" || status=$?
+  stop_server
+  return "$status"
+}
+
+# The completion-queue count sts_server's default configuration resolves to
+# (whatever rule sts/config applies): the explicit count whose idle process
+# has as many threads of its own, each queue having one polling thread.
+# gRPC names its own threads (timer_manager, event_engine, ...), and starts
+# more of some under load, so only the threads still carrying the process's
+# name are counted. 0 when none of --queues matches.
+threads_of() { cat /proc/"$1"/task/*/comm | grep -cxF "$(cat "/proc/$1/comm")"; }
+sts_default_queue_count() {
+  local threads q
+  write_sts_config "$out/logs/default_sts.textproto" 0
+  start_server sts default_sts "$out/logs/default_sts.textproto"
+  sleep 0.3; threads=$(threads_of "$server_pid"); stop_server
+  for q in $queues; do
+    write_sts_config "$out/logs/queues_sts_$q.textproto" "$q"
+    start_server sts "queues_sts_$q" "$out/logs/queues_sts_$q.textproto"
+    sleep 0.3
+    if [[ $(threads_of "$server_pid") == "$threads" ]]; then stop_server; echo "$q"; return; fi
+    stop_server
+  done
+  echo 0
+}
+
+# best_config ROW...: "ROW QUEUES QPS" of the fastest configuration (median
+# of its headline repetitions) among the rows named.
+best_config() {
+  /usr/bin/python3 - "$out/load/closed" "$headline" "$@" <<'PY'
+import glob, json, os, re, statistics, sys
+directory, headline, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+runs = {}
+for path in glob.glob(os.path.join(directory, "*.json")):
+    m = re.match(r"^([a-z]+)_q(\d+)_c(\d+)_r(\d+)$", os.path.basename(path)[:-5])
+    if m and m.group(1) in rows and int(m.group(3)) == headline:
+        with open(path) as f:
+            runs.setdefault((m.group(1), m.group(2)), []).append(json.load(f)["qps"])
+if runs:
+    (row, q), samples = max(runs.items(), key=lambda kv: statistics.median(kv[1]))
+    print(row, q, int(statistics.median(samples)))
 PY
-)
-  rate=$((max_issue / 2))
-  if ((rate > 0)); then
-    log "open loop: Issue at $rate calls/s (half of $max_issue)"
-    measure issue 1024 issue_open_half --rate="$rate"
-  fi
-fi
+}
 
-# ------------------------------------------------------------------ micro
-log "micro-benchmarks (min time ${micro_min_time}s, $micro_repetitions repetition(s))"
-micro_flags=(--benchmark_min_time="$micro_min_time" --benchmark_out_format=json)
-if ((micro_repetitions > 1)); then
-  micro_flags+=(--benchmark_repetitions="$micro_repetitions"
-                --benchmark_report_aggregates_only=true)
+# ------------------------------------------------------------------ closed
+sts_default_queues=0
+if has_section closed || has_section open; then
+  sts_default_queues=$(sts_default_queue_count)
+  log "sts_server's default completion queues: $sts_default_queues (0: none of [$queues])"
 fi
-"$micro_benchmark" "${micro_flags[@]}" --benchmark_out="$out/micro.json" \
-  >"$out/logs/micro.txt" 2>&1 ||
-  { log "micro_benchmark failed:"; tail -20 "$out/logs/micro.txt" >&2; exit 1; }
-
-# The primitives and message protection again, on BoringSSL.
-if ((${#boringssl_benchmarks[@]})); then
-  log "micro-benchmarks on BoringSSL: primitives and message protection"
-  mkdir -p "$out/micro_boringssl"
-  for b in "${boringssl_benchmarks[@]}"; do
-    name=$(basename "$b")
-    "$b" "${micro_flags[@]}" --benchmark_out="$out/micro_boringssl/$name.json" \
-      >"$out/logs/boringssl_$name.txt" 2>&1 ||
-      { log "$name (BoringSSL) failed:"; tail -20 "$out/logs/boringssl_$name.txt" >&2; exit 1; }
+default_q=$sts_default_queues
+if has_section closed; then
+  log "closed loop: headline $headline in flight x $repeat, queues [$queues], RPCs [$rpcs];" \
+    "sweep [$sweep] at the default; ${warmup}s warm-up + ${duration}s each, $channels" \
+    "channel(s), pinned: $pin (server CPU $server_cpu, client CPU $client_cpu)"
+  # The default configuration is measured even when it matches none of the
+  # explicit counts (as q0: server.completion_queues left unset).
+  headline_queues=$queues
+  ((default_q == 0)) && headline_queues="0 $queues"
+  for ((r = 1; r <= repeat; r++)); do
+    for q in $headline_queues; do
+      for row in $rpcs; do
+        measure_row "$row" "$q" "$headline" "$out/load/closed/${row}_q${q}_c${headline}_r$r.json"
+      done
+    done
+    if [[ " $rpcs " == *" noop "* ]]; then
+      measure_row noopmin 1 "$headline" "$out/load/closed/noopmin_q1_c${headline}_r$r.json"
+    fi
+  done
+  for in_flight in $sweep; do
+    ((in_flight == headline)) && continue
+    for row in $rpcs; do
+      measure_row "$row" "$default_q" "$in_flight" \
+        "$out/load/closed/${row}_q${default_q}_c${in_flight}_r1.json"
+    done
   done
 fi
 
-# ------------------------------------------------------------------ memory
-log "memory: $memory_tokens live contexts in a keyring"
-"$keyring_memory" --tokens="$memory_tokens" --json_out="$out/memory.json" \
-  2>"$out/logs/memory.txt" || { log "keyring_memory failed:"; cat "$out/logs/memory.txt" >&2; exit 1; }
+# ------------------------------------------------------------------ open
+if has_section open && [[ -d $out/load/closed ]]; then
+  read -r _ issue_q issue_best < <(best_config issue) || true
+  read -r ceiling_row ceiling_q _ < <(best_config noop noopmin) || true
+  # Half the highest Issue throughput any closed-loop point reached.
+  max_issue=$(/usr/bin/python3 - "$out/load/closed" <<'PY'
+import glob, json, sys
+print(int(max([json.load(open(p))["qps"] for p in glob.glob(sys.argv[1] + "/issue_*.json")]
+              or [0])))
+PY
+)
+  rate=$((max_issue / 2))
+  if ((rate > 0)) && [[ -n ${issue_q:-} && -n ${ceiling_row:-} ]]; then
+    log "open loop: Issue (queues $issue_q) and the no-op ceiling ($ceiling_row, queues" \
+      "$ceiling_q) at $rate calls/s (half of $max_issue)"
+    measure_row issue "$issue_q" 1024 "$out/load/open/issue_q${issue_q}_rate$rate.json" \
+      --rate="$rate"
+    measure_row "$ceiling_row" "$ceiling_q" 1024 \
+      "$out/load/open/${ceiling_row}_q${ceiling_q}_rate$rate.json" --rate="$rate"
+  else
+    log "open loop skipped: no closed-loop Issue and no-op figures"
+  fi
+fi
 
+# ------------------------------------------------------------------ protected
+if has_section protected; then
+  log "protected call: plain / warm / miss (1 per $forget_every) at [$protected_in_flight]" \
+    "in flight, $protected_payload-byte payload, x $protected_repeat"
+  write_sts_config "$out/logs/protected_sts.textproto" 0
+  PIN=client start_server sts protected_sts "$out/logs/protected_sts.textproto"
+  sts_pid=$server_pid sts_port=$server_port server_pid=
+  for ((r = 1; r <= protected_repeat; r++)); do
+    for in_flight in $protected_in_flight; do
+      for mode in plain warm miss; do
+        name=${mode}_c${in_flight}_r$r
+        extra=()
+        [[ $mode == miss ]] && extra=(--forget_every="$forget_every")
+        start_server echo "protected_$name" --sts_target="127.0.0.1:$sts_port" \
+          --rp_cert="$pki/relying-party.pem" --rp_key="$pki/relying-party.key" \
+          --stats_file="$out/load/protected/$name.stats" "${extra[@]}"
+        rpc=protected_echo
+        [[ $mode == plain ]] && rpc=echo
+        status=0
+        run_load "$out/load/protected/$name.json" "$rpc" "$in_flight" "${client_identity[@]}" \
+          --sts_target="127.0.0.1:$sts_port" --payload_bytes="$protected_payload" || status=$?
+        stop_server
+        ((status == 0)) || exit "$status"
+      done
+    done
+  done
+  stop_pid "$sts_pid"; sts_pid=
+fi
+
+# ------------------------------------------------------------------ scale
+if has_section scale; then
+  for n in $scale; do
+    log "scale: $n live contexts, then Validate over them and Issue"
+    write_sts_config "$out/logs/scale_$n.textproto" 0
+    start_server sts "scale_$n" "$out/logs/scale_$n.textproto"
+    status=0
+    run_load "$out/load/scale/validate_n$n.json" validate "$headline" "${validator_identity[@]}" \
+      --prefill="$n" || status=$?
+    ((status == 0)) && { run_load "$out/load/scale/issue_n$n.json" issue "$headline" \
+      "${client_identity[@]}" || status=$?; }
+    stop_server
+    ((status == 0)) || exit "$status"
+  done
+fi
+
+# ------------------------------------------------------------------ variants
+redis_port=
+start_redis() {
+  redis_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$out/redis"
+  # A benchmark Redis keeps nothing on disk (tests/bench/README.md).
+  "${client_pin[@]}" /usr/bin/redis-server --port "$redis_port" --bind 127.0.0.1 \
+    --save "" --appendonly no --dir "$out/redis" --daemonize no \
+    >"$out/logs/redis.out" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do
+    if /usr/bin/redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG; then return 0; fi
+    sleep 0.05
+  done
+  log "redis-server did not start:"; cat "$out/logs/redis.out" >&2
+  return 1
+}
+if has_section variants; then
+  keyset=$out/keyset
+  [[ -f $keyset ]] || "$sts_keyset" create "$keyset" >"$out/logs/keyset.out" 2>&1 ||
+    { log "sts_keyset failed:"; cat "$out/logs/keyset.out" >&2; exit 1; }
+  [[ -x /usr/bin/redis-server ]] ||
+    { log "redis-server is missing (sts/dev/setup_host.sh installs it)"; exit 2; }
+  start_redis
+  log "variants: $(variant_rows | cut -d'|' -f1 | tr '\n' ' ')at $headline in flight," \
+    "x $variant_repeat"
+  for ((r = 1; r <= variant_repeat; r++)); do
+    while IFS='|' read -r vname vrpcs vextra; do
+      for rpc in $vrpcs; do
+        name=${vname}_${rpc}_r$r
+        # Each point starts from an empty Redis, as from an empty keyring.
+        /usr/bin/redis-cli -p "$redis_port" flushall >/dev/null
+        write_sts_config "$out/logs/variant_$name.textproto" 0 "$vextra"
+        start_server sts "variant_$name" "$out/logs/variant_$name.textproto"
+        scraper_pid=
+        if [[ $vextra == *"metrics {"* ]]; then scrape_metrics "variant_$name" || exit 1; fi
+        status=0
+        # shellcheck disable=SC2046
+        run_load "$out/load/variants/$name.json" "$rpc" "$headline" $(identity_for "$rpc") ||
+          status=$?
+        stop_server
+        [[ -z $scraper_pid ]] || wait "$scraper_pid" 2>/dev/null || true
+        ((status == 0)) || exit "$status"
+      done
+    done < <(variant_rows)
+  done
+  stop_pid "$redis_pid"; redis_pid=
+fi
+
+# ------------------------------------------------------------------ sustained
+if has_section sustained; then
+  log "sustained: Issue, Validate, Renew for $sustained_duration each, figures every" \
+    "$sustained_interval (Issue asks for a $sustained_issue_lifetime lifetime)"
+  for rpc in issue validate renew; do
+    write_sts_config "$out/logs/sustained_$rpc.textproto" 0
+    start_server sts "sustained_$rpc" "$out/logs/sustained_$rpc.textproto"
+    extra=()
+    [[ $rpc == issue ]] && extra=(--lifetime="$sustained_issue_lifetime")
+    status=0
+    # shellcheck disable=SC2046
+    run_load "$out/load/sustained/$rpc.json" "$rpc" "$headline" $(identity_for "$rpc") \
+      --duration="$sustained_duration" --interval="$sustained_interval" "${extra[@]}" ||
+      status=$?
+    stop_server
+    ((status == 0)) || exit "$status"
+  done
+fi
+
+# ------------------------------------------------------------------ micro
+if has_section micro; then
+  log "micro-benchmarks (min time ${micro_min_time}s, $micro_repetitions repetition(s))"
+  micro_flags=(--benchmark_min_time="$micro_min_time" --benchmark_out_format=json)
+  if ((micro_repetitions > 1)); then
+    micro_flags+=(--benchmark_repetitions="$micro_repetitions"
+                  --benchmark_report_aggregates_only=true)
+  fi
+  "$micro_benchmark" "${micro_flags[@]}" --benchmark_out="$out/micro.json" \
+    >"$out/logs/micro.txt" 2>&1 ||
+    { log "micro_benchmark failed:"; tail -20 "$out/logs/micro.txt" >&2; exit 1; }
+
+  # The primitives and message protection again, on BoringSSL.
+  if ((${#boringssl_benchmarks[@]})); then
+    log "micro-benchmarks on BoringSSL: primitives and message protection"
+    mkdir -p "$out/micro_boringssl"
+    for b in "${boringssl_benchmarks[@]}"; do
+      name=$(basename "$b")
+      "$b" "${micro_flags[@]}" --benchmark_out="$out/micro_boringssl/$name.json" \
+        >"$out/logs/boringssl_$name.txt" 2>&1 ||
+        { log "$name (BoringSSL) failed:"; tail -20 "$out/logs/boringssl_$name.txt" >&2; exit 1; }
+    done
+  fi
+fi
+
+# ------------------------------------------------------------------ memory
+if has_section memory; then
+  log "memory: $memory_tokens live contexts in a keyring"
+  "$keyring_memory" --tokens="$memory_tokens" --json_out="$out/memory.json" \
+    2>"$out/logs/memory.txt" ||
+    { log "keyring_memory failed:"; cat "$out/logs/memory.txt" >&2; exit 1; }
+fi
+
+words() { echo "$1" | /usr/bin/python3 -c 'import json, sys; print(json.dumps(sys.stdin.read().split()))'; }
+numbers() { echo "[$(echo "$1" | xargs | tr ' ' ',')]"; }
 cat >"$out/run.json" <<EOF
-{"quick": $quick, "sweep": [$(echo "$sweep" | tr ' ' ',')], "headline": $headline,
- "repeat": $repeat, "duration_s": $duration, "warmup_s": $warmup, "channels": $channels,
- "pinned": $pin, "server_cpu": $server_cpu, "client_cpu": $client_cpu,
+{"quick": $quick, "sections": $(words "$sections"), "sweep": $(numbers "$sweep"),
+ "headline": $headline, "repeat": $repeat, "duration_s": $duration, "warmup_s": $warmup,
+ "channels": $channels, "pinned": $pin, "server_cpu": $server_cpu, "client_cpu": $client_cpu,
+ "cpus": $nproc, "queues": $(numbers "$queues"), "sts_default_queues": $sts_default_queues,
+ "protected_in_flight": $(numbers "$protected_in_flight"),
+ "protected_repeat": $protected_repeat, "protected_payload_bytes": $protected_payload,
+ "forget_every": $forget_every, "scale": $(numbers "$scale"), "variant_repeat": $variant_repeat,
+ "variants": $(keyset=x redis_port=0 variant_rows | /usr/bin/python3 -c '
+import json, sys
+print(json.dumps({l.split("|")[0]: l.split("|")[1].split() for l in sys.stdin if "|" in l}))'),
+ "sustained": $sustained, "sustained_duration": "$sustained_duration",
+ "sustained_interval": "$sustained_interval",
+ "sustained_issue_lifetime": "$sustained_issue_lifetime",
  "micro_min_time_s": $micro_min_time, "micro_repetitions": $micro_repetitions,
- "memory_tokens": $memory_tokens, "boringssl": $((${#boringssl_benchmarks[@]} > 0))}
+ "memory_tokens": $memory_tokens, "boringssl": $((${#boringssl_benchmarks[@]} > 0)),
+ "loadavg": {"start": "$loadavg_start", "end": "$(cut -d' ' -f1-3 /proc/loadavg)"}}
 EOF
 log "raw results in $out"

@@ -5,10 +5,15 @@
 //       --cert=client.pem --key=client.key --in_flight=32 --duration=10s
 //       --warmup=2s --json_out=issue.json
 //
-// RPCs: noop (bench.v1.Noop/Call, the ceiling, served by noop_server),
-// issue, validate, renew (sts.v1 on sts_server), health (grpc.health.v1
-// Check on sts_server; a diagnostic, not the ceiling). Every channel is built
-// the same way whatever the RPC, so TLS settings are identical across runs.
+// RPCs: noop (bench.v1.Noop/Call, the ceiling, served by noop_server or
+// minimal_noop_server), issue, validate, renew (sts.v1 on sts_server), health
+// (grpc.health.v1 Check on sts_server; a diagnostic, not the ceiling), echo
+// and protected_echo (bench.v1.Plain/Echo and bench.v1.Guard/Echo on
+// protected_echo_server: the same call unprotected, and protected through
+// client/grpc's CreateProtectedChannel under a context issued by the STS at
+// --sts_target). Every channel is built the same way whatever the RPC, so TLS
+// settings are identical across runs; protected_echo's channels add only the
+// protecting interceptor.
 //
 // Closed loop (default): --in_flight calls are outstanding at all times,
 // spread round-robin over --channels connections and --threads completion
@@ -33,6 +38,12 @@
 // the key). Renew: one context is issued per in-flight slot, and each slot
 // chains its renewals (every renewal changes the key and the instance the
 // next proof must use), with a fresh proof of possession per call.
+//
+// --prefill=N issues N contexts (as the issuer identity, --in_flight of them
+// at a time) before the warm-up, so a point runs against a keyring holding N
+// live contexts; with validate they are the contexts validated, round-robin.
+// --interval=D adds per-interval figures (throughput, errors, the server's
+// RSS and CPU) to the result, for sustained runs.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -61,10 +72,14 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/channel.h"
-#include "client/files.h"
+#include "client/context/security_context.h"
+#include "client/context/sts_api.h"
 #include "client/crypto/secret_bytes.h"
+#include "client/files.h"
+#include "client/grpc/client_interceptor.h"
 #include "client/sts_client.h"
 #include "client/wire/proof.h"
+#include "echo.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -76,7 +91,8 @@
 #include "sts/v1/sts.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "", "host:port of the server");
-ABSL_FLAG(std::string, rpc, "noop", "noop | issue | validate | renew | health");
+ABSL_FLAG(std::string, rpc, "noop",
+          "noop | issue | validate | renew | health | echo | protected_echo");
 ABSL_FLAG(std::string, ca, "", "PEM: CA the server certificate chains to");
 ABSL_FLAG(std::string, cert, "", "PEM: client certificate of the calls measured");
 ABSL_FLAG(std::string, key, "", "PEM: its key");
@@ -94,7 +110,17 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measurement window");
 ABSL_FLAG(int64_t, count, 0, "stop the window after this many completions (0: by duration)");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of each call");
 ABSL_FLAG(int, validate_tokens, 1024, "contexts validated round-robin");
-ABSL_FLAG(int, payload_bytes, 0, "noop: request payload, echoed back");
+ABSL_FLAG(int, payload_bytes, 0, "noop, echo, protected_echo: request payload, echoed back");
+ABSL_FLAG(int64_t, prefill, 0,
+          "contexts issued (as the issuer) before the warm-up; validate validates them");
+ABSL_FLAG(absl::Duration, lifetime, absl::ZeroDuration(),
+          "issue, prefill: the lifetime requested (0: the STS's default)");
+ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(),
+          "also report throughput, errors and the server's RSS per interval (0: none)");
+ABSL_FLAG(std::string, sts_target, "",
+          "protected_echo: host:port of the STS that issues the context calls run under");
+ABSL_FLAG(std::string, sts_cert, "", "protected_echo: PEM identity for the STS (default --cert)");
+ABSL_FLAG(std::string, sts_key, "", "protected_echo: its key (default --key)");
 ABSL_FLAG(int, server_pid, 0, "server process, for its CPU time and RSS over the window");
 ABSL_FLAG(std::string, label, "", "free text copied into the JSON result");
 ABSL_FLAG(std::string, json_out, "", "write the result here as JSON");
@@ -122,10 +148,11 @@ struct Identity {
 // What client/channel.h's MakeMutualTlsChannel builds (SslCredentials from the
 // same PEM files), plus a private subchannel pool: without it gRPC would share
 // one connection among channels with equal arguments, and --channels would
-// not mean connections.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
-                                                           const std::string& ca_file,
-                                                           const Identity& identity) {
+// not mean connections. With `context`, the channel protects every call
+// under it (client/grpc's CreateProtectedChannel), and is otherwise the same.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const std::string& target, const std::string& ca_file, const Identity& identity,
+    std::shared_ptr<context::SecurityContext> context = nullptr) {
   grpc::SslCredentialsOptions ssl;
   absl::StatusOr<std::string> ca = ReadFile(ca_file);
   if (!ca.ok()) return ca.status();
@@ -139,11 +166,70 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
+      context == nullptr
+          ? grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args)
+          : grpc_protect::CreateProtectedChannel(target, grpc::SslCredentials(ssl), args,
+                                                 std::move(context));
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     return absl::UnavailableError(absl::StrCat("cannot connect to ", target));
   }
   return channel;
+}
+
+// Calls a pre-fill keeps outstanding: enough to keep the server busy.
+constexpr int kBulkInFlight = 64;
+
+// Issues `count` contexts as `request` says on `channel`, `in_flight` at a
+// time on the async API, keeping their tokens in `tokens` when not null.
+// Any refusal fails the whole: a pre-fill that did not happen would make the
+// point measure something else.
+absl::Status BulkIssue(const std::shared_ptr<grpc::Channel>& channel,
+                       const sts::v1::IssueRequest& request, int64_t count, int in_flight,
+                       absl::Duration timeout,
+                       std::vector<sts::v1::SecurityContextToken>* tokens) {
+  struct Pending {
+    grpc::ClientContext context;
+    RequestSecurityTokenResponse response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<RequestSecurityTokenResponse>> reader;
+  };
+  std::unique_ptr<SecurityTokenService::Stub> stub = SecurityTokenService::NewStub(channel);
+  grpc::CompletionQueue cq;
+  int64_t started = 0, done = 0;
+  auto start = [&] {
+    auto* p = new Pending();
+    p->context.set_deadline(std::chrono::system_clock::now() +
+                            absl::ToChronoMilliseconds(timeout));
+    p->reader = stub->AsyncIssue(&p->context, request, &cq);
+    p->reader->Finish(&p->response, &p->status, p);
+    ++started;
+  };
+  if (tokens != nullptr) tokens->reserve(static_cast<size_t>(count));
+  while (started < count && started < in_flight) start();
+  absl::Status failure;
+  int64_t last_report_ns = NowNanos();
+  void* tag = nullptr;
+  bool ok = false;
+  while (done < started && cq.Next(&tag, &ok)) {
+    std::unique_ptr<Pending> p(static_cast<Pending*>(tag));
+    ++done;
+    if ((!ok || !p->status.ok()) && failure.ok()) {
+      failure = absl::UnavailableError(
+          absl::StrCat("pre-fill Issue ", done, " of ", count, " failed: ",
+                       p->status.error_message()));
+    }
+    if (failure.ok() && tokens != nullptr) {
+      tokens->push_back(std::move(*p->response.mutable_requested_security_token()));
+    }
+    if (failure.ok() && started < count) start();
+    if (const int64_t now = NowNanos(); now - last_report_ns >= 1'000'000'000) {
+      std::fprintf(stderr, "[pre-fill] %" PRId64 "/%" PRId64 " contexts issued\n", done, count);
+      last_report_ns = now;
+    }
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) delete static_cast<Pending*>(tag);
+  return failure;
 }
 
 // ---------------------------------------------------------------- workloads
@@ -227,10 +313,9 @@ class HealthWorkload : public Workload {
 class IssueWorkload : public Workload {
  public:
   IssueWorkload(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-                const std::string& applies_to, absl::Duration timeout)
-      : timeout_(timeout) {
+                sts::v1::IssueRequest request, absl::Duration timeout)
+      : request_(std::move(request)), timeout_(timeout) {
     for (const auto& c : channels) stubs_.push_back(SecurityTokenService::NewStub(c));
-    request_.set_applies_to(applies_to);
   }
   Call* Begin(int slot, int channel, grpc::CompletionQueue* cq) override {
     auto* call = NewCall<RequestSecurityTokenResponse>(timeout_);
@@ -247,22 +332,23 @@ class IssueWorkload : public Workload {
 
 class ValidateWorkload : public Workload {
  public:
+  // Validates `tokens` contexts issued as `issue` says on `issuer` during
+  // Prepare, round-robin.
   ValidateWorkload(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-                   std::shared_ptr<grpc::Channel> issuer, const std::string& applies_to,
-                   int tokens, absl::Duration timeout)
-      : issuer_(std::move(issuer)), applies_to_(applies_to), tokens_(tokens), timeout_(timeout) {
+                   std::shared_ptr<grpc::Channel> issuer, sts::v1::IssueRequest issue,
+                   int64_t tokens, absl::Duration timeout)
+      : issuer_(std::move(issuer)), issue_(std::move(issue)), tokens_(tokens), timeout_(timeout) {
     for (const auto& c : channels) stubs_.push_back(SecurityTokenService::NewStub(c));
   }
   absl::Status Prepare(int slots) override {
-    StsClient client(issuer_);
-    sts::v1::IssueRequest issue;
-    issue.set_applies_to(applies_to_);
-    for (int i = 0; i < tokens_; ++i) {
-      absl::StatusOr<RequestSecurityTokenResponse> issued = client.Issue(issue);
-      if (!issued.ok()) return issued.status();
-      sts::v1::ValidateRequest request;
-      *request.mutable_validate_target() = issued->requested_security_token();
-      requests_.push_back(std::move(request));
+    std::vector<sts::v1::SecurityContextToken> tokens;
+    if (absl::Status s = BulkIssue(issuer_, issue_, tokens_, kBulkInFlight, timeout_, &tokens);
+        !s.ok()) {
+      return s;
+    }
+    requests_.resize(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      *requests_[i].mutable_validate_target() = std::move(tokens[i]);
     }
     return absl::OkStatus();
   }
@@ -286,8 +372,8 @@ class ValidateWorkload : public Workload {
 
  private:
   std::shared_ptr<grpc::Channel> issuer_;
-  std::string applies_to_;
-  int tokens_;
+  sts::v1::IssueRequest issue_;
+  int64_t tokens_;
   absl::Duration timeout_;
   std::vector<std::unique_ptr<SecurityTokenService::Stub>> stubs_;
   std::vector<sts::v1::ValidateRequest> requests_;
@@ -355,6 +441,45 @@ class RenewWorkload : public Workload {
   std::vector<Slot> slots_;  // fixed size after Prepare; each touched by one thread
 };
 
+// bench.v1.Plain/Echo, or bench.v1.Guard/Echo on channels that protect
+// every call (the interceptor signs each request under one context).
+class EchoWorkload : public Workload {
+ public:
+  EchoWorkload(const std::vector<std::shared_ptr<grpc::Channel>>& channels, bool guarded,
+               int payload_bytes, absl::Duration timeout)
+      : guarded_(guarded), timeout_(timeout) {
+    for (const auto& c : channels) {
+      if (guarded_) {
+        guard_stubs_.push_back(::bench::v1::Guard::NewStub(c));
+      } else {
+        plain_stubs_.push_back(::bench::v1::Plain::NewStub(c));
+      }
+    }
+    request_.set_payload(std::string(static_cast<size_t>(payload_bytes), 'p'));
+  }
+  Call* Begin(int slot, int channel, grpc::CompletionQueue* cq) override {
+    auto* call = NewCall<::bench::v1::EchoResponse>(timeout_);
+    call->reader = guarded_ ? guard_stubs_[channel]->AsyncEcho(&call->context, request_, cq)
+                            : plain_stubs_[channel]->AsyncEcho(&call->context, request_, cq);
+    call->reader->Finish(&call->response, &call->status, call);
+    return call;
+  }
+  void Complete(Call* c) override {
+    // An answer that is not the request's payload is an error too.
+    auto* call = static_cast<TypedCall<::bench::v1::EchoResponse>*>(c);
+    if (call->status.ok() && call->response.payload() != request_.payload()) {
+      call->status = grpc::Status(grpc::StatusCode::INTERNAL, "echo: payload differs");
+    }
+  }
+
+ private:
+  const bool guarded_;
+  absl::Duration timeout_;
+  std::vector<std::unique_ptr<::bench::v1::Plain::Stub>> plain_stubs_;
+  std::vector<std::unique_ptr<::bench::v1::Guard::Stub>> guard_stubs_;
+  ::bench::v1::EchoRequest request_;
+};
+
 // ---------------------------------------------------------------- running
 
 struct Settings {
@@ -374,6 +499,7 @@ struct Shared {
   std::atomic<int64_t> completed{0};         // every completion, for progress
   std::atomic<int64_t> errors{0};            // every error, for progress
   std::atomic<int64_t> measured{0};          // completions inside the window
+  std::atomic<int64_t> measured_ok{0};       // of which succeeded, for --interval
   std::atomic<bool> stop{false};             // no more calls may start
 };
 
@@ -478,6 +604,7 @@ void Worker(int index, const Settings& settings, Workload* workload, Shared* sha
         }
       } else {
         result->latencies_ns.push_back(done_ns - call->start_ns);
+        shared->measured_ok.fetch_add(1, std::memory_order_relaxed);
       }
       const int64_t measured = shared->measured.fetch_add(1, std::memory_order_relaxed) + 1;
       if (settings.count > 0 && measured >= settings.count) {
@@ -587,39 +714,83 @@ int Run() {
   Identity issuer{absl::GetFlag(FLAGS_issuer_cert), absl::GetFlag(FLAGS_issuer_key)};
   if (issuer.cert_file.empty()) issuer = caller;
 
+  const absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
+  const std::string ca_file = absl::GetFlag(FLAGS_ca);
+  sts::v1::IssueRequest issue;
+  issue.set_applies_to(absl::GetFlag(FLAGS_applies_to));
+  if (const absl::Duration lifetime = absl::GetFlag(FLAGS_lifetime);
+      lifetime > absl::ZeroDuration()) {
+    issue.mutable_lifetime()->set_seconds(absl::ToInt64Seconds(lifetime));
+    issue.mutable_lifetime()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(lifetime - absl::Seconds(absl::ToInt64Seconds(lifetime)))));
+  }
+  const int64_t prefill = absl::GetFlag(FLAGS_prefill);
+  if (prefill < 0) return Fail("--prefill must not be negative");
+
+  // protected_echo: the one context every call runs under, issued by the STS
+  // before any channel to the relying party exists.
+  std::shared_ptr<context::SecurityContext> security_context;
+  if (rpc == "protected_echo") {
+    const std::string sts_target = absl::GetFlag(FLAGS_sts_target);
+    if (sts_target.empty()) return Fail("--rpc=protected_echo needs --sts_target");
+    Identity holder{absl::GetFlag(FLAGS_sts_cert), absl::GetFlag(FLAGS_sts_key)};
+    if (holder.cert_file.empty()) holder = caller;
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> sts_channel =
+        MakeChannel(sts_target, ca_file, holder);
+    if (!sts_channel.ok()) return Fail(std::string(sts_channel.status().message()));
+    absl::StatusOr<std::unique_ptr<context::SecurityContext>> issued =
+        context::SecurityContext::Issue(
+            context::StsApi::FromClient(std::make_shared<const StsClient>(*sts_channel)), issue);
+    if (!issued.ok()) return Fail("issuing the context: " + issued.status().ToString());
+    security_context = *std::move(issued);
+  }
+
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < settings.channels; ++i) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        MakeChannel(target, absl::GetFlag(FLAGS_ca), caller);
+        MakeChannel(target, ca_file, caller, security_context);
     if (!channel.ok()) return Fail(std::string(channel.status().message()));
     channels.push_back(*std::move(channel));
   }
-  const absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
-  const std::string applies_to = absl::GetFlag(FLAGS_applies_to);
-  std::unique_ptr<Workload> workload;
   std::shared_ptr<grpc::Channel> issuer_channel;
+  if (rpc == "validate" || prefill > 0) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(target, ca_file, issuer);
+    if (!channel.ok()) return Fail(std::string(channel.status().message()));
+    issuer_channel = *std::move(channel);
+  }
+  std::unique_ptr<Workload> workload;
+  const int payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
   if (rpc == "noop") {
-    workload = std::make_unique<NoopWorkload>(channels, absl::GetFlag(FLAGS_payload_bytes),
-                                              timeout);
+    workload = std::make_unique<NoopWorkload>(channels, payload_bytes, timeout);
   } else if (rpc == "health") {
     workload = std::make_unique<HealthWorkload>(channels, timeout);
   } else if (rpc == "issue") {
-    workload = std::make_unique<IssueWorkload>(channels, applies_to, timeout);
+    workload = std::make_unique<IssueWorkload>(channels, issue, timeout);
   } else if (rpc == "validate") {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        MakeChannel(target, absl::GetFlag(FLAGS_ca), issuer);
-    if (!channel.ok()) return Fail(std::string(channel.status().message()));
-    issuer_channel = *channel;
-    workload = std::make_unique<ValidateWorkload>(channels, issuer_channel, applies_to,
-                                                  absl::GetFlag(FLAGS_validate_tokens), timeout);
+    // The pre-filled contexts are the ones validated.
+    workload = std::make_unique<ValidateWorkload>(
+        channels, issuer_channel, issue,
+        prefill > 0 ? prefill : absl::GetFlag(FLAGS_validate_tokens), timeout);
   } else if (rpc == "renew") {
-    workload = std::make_unique<RenewWorkload>(channels, applies_to, timeout);
+    workload = std::make_unique<RenewWorkload>(channels, issue.applies_to(), timeout);
+  } else if (rpc == "echo" || rpc == "protected_echo") {
+    workload = std::make_unique<EchoWorkload>(channels, rpc == "protected_echo", payload_bytes,
+                                              timeout);
   } else {
     return Fail("unknown --rpc " + rpc);
+  }
+  const int64_t prepare_start_ns = NowNanos();
+  if (prefill > 0 && rpc != "validate") {
+    if (absl::Status s = BulkIssue(issuer_channel, issue, prefill, kBulkInFlight, timeout,
+                                   nullptr);
+        !s.ok()) {
+      return Fail("pre-filling: " + s.ToString());
+    }
   }
   if (absl::Status s = workload->Prepare(settings.in_flight); !s.ok()) {
     return Fail(absl::StrCat("preparing ", rpc, ": ", s.ToString()));
   }
+  const double prepare_s = static_cast<double>(NowNanos() - prepare_start_ns) / 1e9;
   issuer_channel.reset();  // idle from here on
 
   const std::string name =
@@ -643,6 +814,20 @@ int Run() {
   int64_t last_completed = 0;
   int64_t last_ns = begin_ns;
   int64_t window_start_ns = 0;
+  int64_t completed_before_window = 0;
+  // --interval: figures per interval of the window.
+  struct Interval {
+    double end_s;  // since the window started
+    int64_t calls;
+    int64_t errors;
+    double seconds;
+    ProcessSample server;
+    double server_cpu_cores;
+  };
+  const int64_t interval_ns = absl::ToInt64Nanoseconds(absl::GetFlag(FLAGS_interval));
+  std::vector<Interval> intervals;
+  int64_t interval_start_ns = 0, interval_ok = 0, interval_measured = 0;
+  ProcessSample interval_server;
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const int64_t now = NowNanos();
@@ -650,8 +835,35 @@ int Run() {
       if (server_pid != 0) server_before = SampleProcess(server_pid);
       client_before = SampleProcess(0);
       load_before = LoadAverage();
+      completed_before_window = shared.completed.load();
       window_start_ns = NowNanos();
       shared.measure_start_ns.store(window_start_ns);
+      interval_start_ns = window_start_ns;
+      interval_server = server_before;
+    }
+    if (interval_ns > 0 && window_start_ns != 0 && now - interval_start_ns >= interval_ns) {
+      const int64_t ok_now = shared.measured_ok.load();
+      const int64_t measured_now = shared.measured.load();
+      Interval i;
+      i.end_s = static_cast<double>(now - window_start_ns) / 1e9;
+      i.seconds = static_cast<double>(now - interval_start_ns) / 1e9;
+      i.calls = ok_now - interval_ok;
+      i.errors = (measured_now - interval_measured) - i.calls;
+      i.server = server_pid != 0 ? SampleProcess(server_pid) : ProcessSample{};
+      i.server_cpu_cores = server_pid != 0 && interval_server.cpu_seconds >= 0 &&
+                                   i.server.cpu_seconds >= 0
+                               ? (i.server.cpu_seconds - interval_server.cpu_seconds) / i.seconds
+                               : -1;
+      std::fprintf(stderr,
+                   "[interval] %.0f s: %.0f calls/s, %" PRId64 " errors, server RSS %.1f MB, "
+                   "server CPU %.2f\n",
+                   i.end_s, static_cast<double>(i.calls) / i.seconds, i.errors,
+                   static_cast<double>(i.server.rss_bytes) / 1e6, i.server_cpu_cores);
+      intervals.push_back(i);
+      interval_start_ns = now;
+      interval_ok = ok_now;
+      interval_measured = measured_now;
+      interval_server = i.server;
     }
     const bool done_by_count = shared.stop.load();
     const bool done_by_time =
@@ -760,8 +972,22 @@ int Run() {
         << "  \"server_rss_bytes\": {\"before\": " << server_before.rss_bytes
         << ", \"after\": " << server_after.rss_bytes << "},\n"
         << "  \"loadavg\": {\"before\": " << JsonString(load_before)
-        << ", \"after\": " << JsonString(load_after) << "}\n"
-        << "}\n";
+        << ", \"after\": " << JsonString(load_after) << "},\n"
+        << "  \"prefill\": " << prefill << ",\n"
+        << absl::StrFormat("  \"prepare_s\": %.3f,\n", prepare_s)
+        << "  \"completed_before_window\": " << completed_before_window << ",\n"
+        << "  \"intervals\": [";
+    for (size_t k = 0; k < intervals.size(); ++k) {
+      const Interval& i = intervals[k];
+      out << (k == 0 ? "\n" : ",\n")
+          << absl::StrFormat(
+                 "    {\"end_s\": %.3f, \"seconds\": %.3f, \"calls\": %d, \"errors\": %d, "
+                 "\"qps\": %.1f, \"server_rss_bytes\": %d, \"server_cpu_cores\": %.3f}",
+                 i.end_s, i.seconds, i.calls, i.errors,
+                 static_cast<double>(i.calls) / i.seconds, i.server.rss_bytes,
+                 i.server_cpu_cores);
+    }
+    out << (intervals.empty() ? "]\n" : "\n  ]\n") << "}\n";
     if (!out) return Fail("cannot write " + path);
   }
   return 0;
@@ -773,8 +999,9 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Drives one unary RPC over mutual TLS (gRPC async API) and reports QPS and latency.\n"
-      "Usage: load_generator --target=H:P --rpc=noop|issue|validate|renew|health --ca=F "
-      "--cert=F --key=F [--in_flight=N --channels=N --duration=D --rate=QPS ...]");
+      "Usage: load_generator --target=H:P --rpc=noop|issue|validate|renew|health|echo|"
+      "protected_echo --ca=F --cert=F --key=F [--in_flight=N --channels=N --duration=D "
+      "--rate=QPS --prefill=N --interval=D ...]");
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built without NDEBUG, so every absl::Mutex that gRPC
   // takes also updates a global lock-order graph (deadlock detection): a few

@@ -4,8 +4,10 @@
 // MutualTlsCredentials, the same number of completion queues (one per CPU by
 // default, one polling thread each), the same calls kept requested per queue
 // and the same maximum request size. What it serves per second is what gRPC
-// over mutual TLS allows on this machine; the STS's figures are reported as
-// ratios to it (tests/bench/README.md).
+// over mutual TLS allows on this machine with that machinery. The report's
+// ceiling is the fastest of its configurations (--completion_queues 1 and one
+// per CPU) and of minimal_noop_server, which shares none of this code; the
+// STS's figures are ratios to it (tests/bench/README.md).
 //
 //   noop_server --client_ca=ca.pem --cert=server.pem --key=server.key
 //               --listen=127.0.0.1:0 --port_file=/tmp/port

@@ -2,8 +2,10 @@
 # The benchmark command (README.md, "Benchmarks"). On a Debian 12 machine, as
 # root, from the checkout:
 #
-#   tests/bench/run_benchmarks.sh            # full run, about 15 minutes
-#   tests/bench/run_benchmarks.sh --quick    # seconds: checks the harness only
+#   tests/bench/run_benchmarks.sh              # full run, about 25 minutes
+#   tests/bench/run_benchmarks.sh --sustained  # and 6-minute Issue, Validate, Renew
+#                                              # runs (about 20 minutes more)
+#   tests/bench/run_benchmarks.sh --quick      # a minute: checks the harness only
 #
 # Installs what is missing (sts/dev/setup_host.sh, and python3-matplotlib for
 # the plot), builds the optimised binaries (--config=opt, and the primitive
@@ -14,18 +16,21 @@
 #   docs/benchmarks.json   every figure, ratio and verdict, the machine, the date
 #   docs/BENCHMARKS.md     the tables, the verdicts, docs/benchmarks.png
 # A quick run writes to $BENCH_OUT (default /tmp/sts-bench/report) instead, so
-# the checked-in report is only ever replaced by a full run.
+# the checked-in report is only ever replaced by a full run; a full run
+# writes there too when BENCH_OUT is set (e.g. a trial run on a busy machine).
 #
 # Prints a verdict per target (PASS / FAIL / NOT MEASURED). Exits 0 whatever
 # the verdicts: a benchmark reports, it does not fail a build. Non-zero means
 # the harness itself failed (a build, a server that would not start, a call
 # that returned an error).
 #
-# Options are passed to bench_suite.sh (see its header), e.g. --no_pin,
-# --sweep "1 8 32", --duration 5, --channels 2. Environment:
+# Options are passed to bench_suite.sh (see its header), e.g. --sustained,
+# --sustained_minutes 8, --no_pin, --sweep "1 8 32", --duration 5,
+# --sections "closed open", --scale "1000 100000". Environment:
 #   BAZEL_STARTUP_OPTIONS   e.g. "--output_base=/tmp/bazel_bench"
 #   BENCH_RESULTS           raw results directory (default /tmp/sts-bench/raw)
-#   BENCH_OUT               where a --quick run writes its report
+#   BENCH_OUT               where the report goes (default: docs/ for a full
+#                           run, /tmp/sts-bench/report for --quick)
 #   BENCH_SKIP_SETUP=1      do not run setup_host.sh / apt-get
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,8 +53,9 @@ fi
 
 # shellcheck disable=SC2086  # startup options are words
 bazel ${BAZEL_STARTUP_OPTIONS:-} build --config=opt \
-  //tests/bench:noop_server //tests/bench:load_generator //tests/bench:micro_benchmark \
-  //tests/bench:keyring_memory //sts:sts_server
+  //tests/bench:noop_server //tests/bench:minimal_noop_server \
+  //tests/bench:protected_echo_server //tests/bench:load_generator \
+  //tests/bench:micro_benchmark //tests/bench:keyring_memory //sts:sts_server //sts:sts_keyset
 # shellcheck disable=SC2086
 bin_dir=$(bazel ${BAZEL_STARTUP_OPTIONS:-} info --config=opt bazel-bin 2>/dev/null)
 # The same primitives and message protection on BoringSSL (its own output
@@ -71,7 +77,7 @@ tests/bench/bench_suite.sh --bin_dir "$bin_dir" --boringssl_bin_dir "$boringssl_
 if ((quick)); then
   report_dir=${BENCH_OUT:-/tmp/sts-bench/report}
 else
-  report_dir=docs
+  report_dir=${BENCH_OUT:-docs}
 fi
 mkdir -p "$report_dir"
 commit=$(git rev-parse HEAD 2>/dev/null || true)
