@@ -133,6 +133,7 @@ minimal_noop_server=$bin_dir/tests/bench/minimal_noop_server
 echo_server=$bin_dir/tests/bench/protected_echo_server
 load_generator=$bin_dir/tests/bench/load_generator
 micro_benchmark=$bin_dir/tests/bench/micro_benchmark
+soap_benchmark=$bin_dir/tests/bench/soap_benchmark
 keyring_memory=$bin_dir/tests/bench/keyring_memory
 sts_server=$bin_dir/sts/sts_server
 sts_keyset=$bin_dir/sts/sts_keyset
@@ -142,7 +143,7 @@ if [[ -n $boringssl_bin_dir ]]; then
                         "$boringssl_bin_dir/tests/bench/message_protection_benchmark")
 fi
 for b in "$noop_server" "$minimal_noop_server" "$echo_server" "$load_generator" \
-         "$micro_benchmark" "$keyring_memory" "$sts_server" "$sts_keyset" \
+         "$micro_benchmark" "$soap_benchmark" "$keyring_memory" "$sts_server" "$sts_keyset" \
          "${boringssl_benchmarks[@]}"; do
   [[ -x $b ]] || { echo "bench_suite.sh: missing binary $b" >&2; exit 2; }
 done
@@ -551,6 +552,11 @@ if has_section micro; then
   "$micro_benchmark" "${micro_flags[@]}" --benchmark_out="$out/micro.json" \
     >"$out/logs/micro.txt" 2>&1 ||
     { log "micro_benchmark failed:"; tail -20 "$out/logs/micro.txt" >&2; exit 1; }
+  # The SOAP profile beside bare libxmlsec1 (its own binary: it links libxml2
+  # and xmlsec1).
+  "$soap_benchmark" "${micro_flags[@]}" --benchmark_out="$out/soap.json" \
+    >"$out/logs/soap.txt" 2>&1 ||
+    { log "soap_benchmark failed:"; tail -20 "$out/logs/soap.txt" >&2; exit 1; }
 
   # The primitives and message protection again, on BoringSSL.
   if ((${#boringssl_benchmarks[@]})); then

@@ -76,6 +76,14 @@ PROTECT = {
 }
 PROTECT_TARGETS = {1024: 0.85, 64: 0.6}
 
+# The SOAP profile against bare libxmlsec1 on the same ~2 KiB envelope
+# (//tests/bench:soap_benchmark): operation -> (ours, bare); target ours >= 0.7x.
+# (Google Benchmark names them with their C++ namespace.)
+SOAP_PAIRS = {"Sign + verify": ("sts::soap::BM_Soap_SignVerify", "sts::soap::BM_Bare_SignVerify"),
+              "Encrypt + decrypt": ("sts::soap::BM_Soap_EncryptDecrypt",
+                                    "sts::soap::BM_Bare_EncryptDecrypt")}
+SOAP_TARGET = 0.7
+
 # Module vs raw backend, informational.
 MODULE_PAIRS = [
     ("HMAC-SHA256 sign", "BM_Module_HmacSha256Key_Sign", "BM_Raw_HmacSha256_Sign", SIZES),
@@ -606,6 +614,13 @@ def micro_targets(micro, figures, memory):
                 f"{row['operation']} at {size} B >= {threshold}x raw {row['raw'][7:]}",
                 row["ratio"], threshold, ">=", "x",
                 "" if row["ratio"] is not None else "message protection benchmark absent"))
+    for row in micro.get("soap", []):
+        targets.append(target(
+            "soap_" + row["ours"].split("BM_Soap_")[-1].lower(),
+            f"SOAP {row['operation'].lower()} of a ~2 KiB envelope >= {SOAP_TARGET}x bare "
+            "libxmlsec1 on the same document",
+            row["ratio"], SOAP_TARGET, ">=", "x",
+            "" if row["ratio"] is not None else "soap_benchmark absent"))
     sct = find_micro(figures, PROTECT["Sign"][0], 1024)
     for alg, threshold, title in [("BM_Rsa2048_Sign", 250, "RSA-2048"),
                                   ("BM_EcdsaP256_Sign", 18, "ECDSA P-256")]:
@@ -634,6 +649,7 @@ def analyse(results, commit):
     figures, micro_context = micro_figures([os.path.join(results, "micro.json")])
     boringssl_figures, _ = micro_figures(
         sorted(glob.glob(os.path.join(results, "micro_boringssl", "*.json"))))
+    soap_figures, _ = micro_figures([os.path.join(results, "soap.json")])
     memory_path = os.path.join(results, "memory.json")
     memory = read_json(memory_path) if os.path.exists(memory_path) else None
 
@@ -665,6 +681,15 @@ def analyse(results, commit):
                     "operation": title, "threads": threads,
                     "keyring_ops_per_s": m["ops_per_s"], "raw_ops_per_s": r["ops_per_s"],
                     "ratio": m["ops_per_s"] / r["ops_per_s"]})
+    micro["soap"] = []
+    for title, (ours, bare) in SOAP_PAIRS.items():
+        o, b = find_micro(soap_figures, ours), find_micro(soap_figures, bare)
+        micro["soap"].append({
+            "operation": title, "ours": ours, "bare": bare,
+            "ours_ops_per_s": o["ops_per_s"] if o else None,
+            "bare_ops_per_s": b["ops_per_s"] if b else None,
+            "ratio": o["ops_per_s"] / b["ops_per_s"] if o and b and b["ops_per_s"] else None})
+    micro["soap_figures"] = soap_figures
     scan = find_micro(figures, "BM_Keyring_SweepScan")
     raw_scan = find_micro(figures, "BM_Raw_ShardedMap_SweepScan")
     if scan:
@@ -1028,6 +1053,22 @@ def md_micro(add, report):
                      f"{fmt_ratio(b.get('ratio'))} |")
         add(line)
     add("")
+    if any(row["ratio"] is not None for row in micro.get("soap", [])):
+        add("### SOAP profile against bare libxmlsec1")
+        add("")
+        add("`//tests/bench:soap_benchmark`, same ~2 KiB envelope, same run: *ours* is "
+            "`soap::Sign` then a Receiver's Verify (hardened parse, Ids, structure, timestamp, "
+            "key resolution, P_SHA1 derivation, replay cache), and `soap::Encrypt` (AES-256-CBC) "
+            "then `Receiver::Decrypt`; *bare* is libxml2 + xmlsec1 alone on a prepared template "
+            "with the key already derived (parse, sign or encrypt, serialise, parse, verify or "
+            "decrypt), with none of those checks.")
+        add("")
+        add("| operation | ours ops/s | bare ops/s | ratio |")
+        add("|---|---|---|---|")
+        for row in micro["soap"]:
+            add(f"| {row['operation']} | {fmt_qps(row['ours_ops_per_s'])} | "
+                f"{fmt_qps(row['bare_ops_per_s'])} | {fmt_ratio(row['ratio'])} |")
+        add("")
     add("### Crypto module against the raw backend")
     add("")
     b_module = by_key(bssl and bssl["module_vs_raw"], "operation", "bytes")
@@ -1257,6 +1298,12 @@ def check(report):
         for name in needed:
             if not find_micro(figures, name):
                 problems.append(f"no micro-benchmark figure {name}")
+        for row in report["micro"].get("soap", []):
+            if row["ratio"] is None:
+                problems.append(f"no SOAP figure pair {row['ours']} / {row['bare']}")
+        for name, fig in report["micro"].get("soap_figures", {}).items():
+            if "error" in fig:
+                problems.append(f"soap_benchmark {name}: {fig['error']}")
         for size in PROTECT_TARGETS:
             for op, (name, raw) in PROTECT.items():
                 if not (find_micro(figures, name, size) and find_micro(figures, raw, size)):

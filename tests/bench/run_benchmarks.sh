@@ -55,7 +55,8 @@ fi
 bazel ${BAZEL_STARTUP_OPTIONS:-} build --config=opt \
   //tests/bench:noop_server //tests/bench:minimal_noop_server \
   //tests/bench:protected_echo_server //tests/bench:load_generator \
-  //tests/bench:micro_benchmark //tests/bench:keyring_memory //sts:sts_server //sts:sts_keyset
+  //tests/bench:micro_benchmark //tests/bench:soap_benchmark //tests/bench:keyring_memory \
+  //sts:sts_server //sts:sts_keyset
 # shellcheck disable=SC2086
 bin_dir=$(bazel ${BAZEL_STARTUP_OPTIONS:-} info --config=opt bazel-bin 2>/dev/null)
 # The same primitives and message protection on BoringSSL (its own output
