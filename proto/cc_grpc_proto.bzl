@@ -8,8 +8,16 @@ headers the same way: #include "sts/v1/sts.grpc.pb.h".
 Every path given to protoc is the one Bazel provides ($(execpaths), $(RULEDIR)
 and the package's workspace root), so the rules work the same in this
 repository and when it is an external repository of another workspace
-(@sts//proto:sts_cc), where sources live under external/sts/.
+(@sts//proto:sts_cc), where sources live under external/sts/. Another
+workspace may call it for its own protos too (docs/USING.md):
+load("@sts//proto:cc_grpc_proto.bzl", "cc_grpc_proto").
 """
+
+# The Debian libraries the generated code links, as labels of this repository
+# (third_party/BUILD.bazel says why not "@system//..."), so that another
+# workspace can generate the stubs of its own services with this macro.
+_PROTOBUF = Label("//third_party:protobuf")
+_GRPC = Label("//third_party:grpc")
 
 def _proto_root():
     """The calling package's directory as protoc must see it: "proto" here,
@@ -36,7 +44,7 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
 
     Two libraries, so that code which only handles the messages never links
     gRPC (nor, through it, OpenSSL):
-      <name>_messages  the messages alone, on @system//:protobuf only;
+      <name>_messages  the messages alone, on protobuf only;
       <name>           the gRPC service stubs, with the messages as a dep.
     With grpc = False there are no stubs and <name> is the messages library.
 
@@ -65,7 +73,7 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         srcs = [o for o in pb_outs if o.endswith(".cc")],
         hdrs = [o for o in pb_outs if o.endswith(".h")],
         includes = ["."],
-        deps = deps + ["@system//:protobuf"],
+        deps = deps + [_PROTOBUF],
         visibility = visibility,
     )
     if not grpc:
@@ -85,6 +93,6 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         srcs = [o for o in grpc_outs if o.endswith(".cc")],
         hdrs = [o for o in grpc_outs if o.endswith(".h")],
         includes = ["."],
-        deps = [":" + messages, "@system//:grpc"],
+        deps = [":" + messages, _GRPC],
         visibility = visibility,
     )
