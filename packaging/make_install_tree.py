@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -98,14 +99,37 @@ def header_closure(roots, available, excluded_roots=()):
     return sorted(walk(roots, refuse_missing=True) - excluded)
 
 
-def multiarch():
-    return subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], check=True,
+def dpkg_architecture(variable):
+    return subprocess.run(["dpkg-architecture", "-q" + variable], check=True,
                           capture_output=True, text=True).stdout.strip()
 
 
 def deb_architecture():
     return subprocess.run(["dpkg", "--print-architecture"], check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+def pkg_config(*args):
+    result = subprocess.run(["pkg-config", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise Refused(f"pkg-config {' '.join(args)}: {result.stderr.strip()}")
+    return shlex.split(result.stdout)
+
+
+def dependency_flags(modules):
+    """What the Debian libraries `modules` (pkg-config) need, resolved now, as
+    CMake lists: a CMake project then needs neither pkg-config nor the
+    seconds it takes to walk Abseil's modules at every configure. The
+    package's Depends pin the exact libraries these flags were taken from.
+    The witnesses are the modules' .pc files, one per -dev package, for the
+    CMake package to check they are installed."""
+    witnesses = [os.path.join(pkg_config("--variable=pcfiledir", m)[0], m + ".pc") for m in modules]
+    return {
+        "DEPS_INCLUDE_DIRS": ";".join(f[2:] for f in pkg_config("--cflags-only-I", *modules)),
+        "DEPS_COMPILE_OPTIONS": ";".join(pkg_config("--cflags-only-other", *modules)),
+        "DEPS_LINK": ";".join(pkg_config("--libs", *modules)),
+        "DEPS_WITNESSES": ";".join(witnesses),
+    }
 
 
 def needed_packages(shared_library, arch_dir, own_sonames):
@@ -159,9 +183,11 @@ def copy(source, path, mode=0o644):
 
 def make_tree(manifest, tree):
     values = read_version(manifest["version_file"])
-    arch_dir = multiarch()
-    values.update(MULTIARCH=arch_dir, ARCH=deb_architecture())
+    arch_dir = dpkg_architecture("DEB_HOST_MULTIARCH")
+    values.update(MULTIARCH=arch_dir, ARCH=deb_architecture(),
+                  SIZEOF_VOID_P=str(int(dpkg_architecture("DEB_HOST_ARCH_BITS")) // 8))
     values.update(manifest["substitutions"])
+    values.update(dependency_flags(manifest["pkg_config_modules"]))
     usr = os.path.join(tree, "usr")
     library = manifest["library"]
 

@@ -176,6 +176,7 @@ def _install_component_impl(ctx):
             for target, destination in ctx.attr.templates.items()
         ]},
         substitutions = ctx.attr.substitutions,
+        pkg_config_modules = ctx.attr.pkg_config_modules,
         control = ctx.file.control.path,
         dev_packages = ctx.attr.dev_packages,
         depends_first = ctx.attr.depends_first,
@@ -195,7 +196,7 @@ def _install_component_impl(ctx):
         progress_message = "Laying out " + ctx.attr.library + " and its Debian package",
     )
     return [
-        DefaultInfo(files = depset([tree, deb])),
+        DefaultInfo(files = depset([tree, deb]), runfiles = ctx.runfiles(files = [tree, deb])),
         OutputGroupInfo(tree = depset([tree]), deb = depset([deb])),
     ]
 
@@ -220,6 +221,9 @@ install_component = rule(
             doc = "template -> its path under usr/ (placeholders allowed in both)",
         ),
         "substitutions": attr.string_dict(doc = "more @PLACEHOLDER@ values for the templates"),
+        "pkg_config_modules": attr.string_list(
+            doc = "the Debian libraries' pkg-config modules, resolved into @DEPS_...@ for CMake",
+        ),
         "control": attr.label(allow_single_file = True, mandatory = True, doc = "DEBIAN/control template"),
         "dev_packages": attr.string_list(doc = "Debian -dev packages the headers need"),
         "depends_first": attr.string_list(doc = "Depends written first (the component this one builds on)"),

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The out-of-tree Bazel example (docs/USING.md, "Bazel"): a separate
+# workspace, the files beside this script plus the sources of
+# tests/consumers/example, laid out next to a link to this checkout (../sts)
+# in a scratch directory, and built there by its own Bazel server (own output
+# base, offline). It runs orders_test (InProcessSts from
+# @sts//tests/harness:in_process_sts) and orders_example against a real
+# sts_server built by this checkout's workspace; it checks that a library of
+# a group the workspace did not ask for fails with what to change, and that a
+# workspace asking for an unknown group is refused.
+#
+# A nested Bazel cannot run inside `bazel test` (its sandbox and output
+# base), so tests/run_all.sh runs this script and counts it as one test.
+# Run it from anywhere: tests/consumers/bazel/bazel_consumer_test.sh
+set -euo pipefail
+CHECKOUT=$(cd "$(dirname "$0")/../../.." && pwd)
+source "$CHECKOUT/tests/consumers/consumer_lib.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sts-bazel-consumer.XXXXXX")
+consumer_bazel() {  # the consumer's own Bazel server (output base in WORK)
+  bazel --output_base="$WORK/output_base" --max_idle_secs=300 "$@"
+}
+cleanup() {
+  (cd "$WORK/orders" 2>/dev/null && consumer_bazel shutdown 2>/dev/null) || true
+  (cd "$WORK/unknown_group" 2>/dev/null &&
+    bazel --output_base="$WORK/unknown_group_base" shutdown 2>/dev/null) || true
+  # Bazel leaves its output base read-only.
+  chmod -R u+w "$WORK" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+at_exit cleanup
+
+step "sts_server, from this checkout's workspace"
+(cd "$CHECKOUT" && bazel build //sts:sts_server) >"$WORK/main_build.log" 2>&1 ||
+  { cat "$WORK/main_build.log" >&2; fail "bazel build //sts:sts_server"; }
+STS_SERVER=$(cd "$CHECKOUT" && bazel info bazel-bin 2>/dev/null)/sts/sts_server
+[[ -x $STS_SERVER ]] || fail "no $STS_SERVER"
+
+step "the consumer workspace, beside ../sts"
+ln -s "$CHECKOUT" "$WORK/sts"
+mkdir "$WORK/orders"
+cp "$CHECKOUT/tests/consumers/bazel/"{WORKSPACE,.bazelrc,BUILD.bazel,orders_test.cc} \
+  "$CHECKOUT/tests/consumers/example/"{orders_example.cc,warehouse.proto} "$WORK/orders/"
+cd "$WORK/orders"
+
+step "bazel test //:orders_test (the client library and InProcessSts from @sts)"
+consumer_bazel test --test_output=errors //:orders_test >"$WORK/test.log" 2>&1 ||
+  { cat "$WORK/test.log" >&2; fail "bazel test //:orders_test"; }
+grep -E '^//:orders_test ' "$WORK/test.log"
+
+step "bazel build //:orders_example, run against sts_server"
+consumer_bazel build //:orders_example >"$WORK/build.log" 2>&1 ||
+  { cat "$WORK/build.log" >&2; fail "bazel build //:orders_example"; }
+start_sts
+run_example "$WORK/example.log" "$(consumer_bazel info bazel-bin 2>/dev/null)/orders_example" \
+  "$STS_ADDRESS" "$WORK/pki"
+
+step "a group the workspace did not ask for"
+expect_failure "$WORK/server_group.log" 'is in the "server" group' \
+  consumer_bazel build @sts_system//:hiredis
+
+step "a workspace asking for an unknown group"
+mkdir "$WORK/unknown_group"
+sed 's/"test",/"tset",/' WORKSPACE >"$WORK/unknown_group/WORKSPACE"
+grep -q '"tset"' "$WORK/unknown_group/WORKSPACE" || fail "could not make the unknown-group WORKSPACE"
+cp .bazelrc "$WORK/unknown_group/"
+touch "$WORK/unknown_group/BUILD.bazel"
+(cd "$WORK/unknown_group" &&
+  expect_failure "$WORK/unknown_group.log" 'unknown group "tset"' \
+    bazel --output_base="$WORK/unknown_group_base" --max_idle_secs=60 query @sts_system//:all)
+step "done"
