@@ -42,6 +42,18 @@ bazel_test_pass //...
 # (README.md, "Folder map"); the rest links Debian's gRPC, hence OpenSSL 3.
 bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
 
+# The out-of-tree Bazel workspace of docs/USING.md ("Bazel"): it runs a nested
+# Bazel (own output base under $TMPDIR, offline), which `bazel test` cannot,
+# so it runs here and counts as one test target.
+consumer_started=$SECONDS
+if tests/consumers/bazel/bazel_consumer_test.sh; then
+  echo "//tests/consumers/bazel:bazel_consumer_test.sh                   PASSED in $((SECONDS - consumer_started))s"
+  passed=$((passed + 1))
+else
+  echo "//tests/consumers/bazel:bazel_consumer_test.sh                   FAILED in $((SECONDS - consumer_started))s"
+  failed=$((failed + 1))
+fi
+
 if ((container)); then
   echo "tests/container/container_test.sh: building and running the image (several minutes)"
   if tests/container/container_test.sh; then
