@@ -7,7 +7,8 @@
 # @sts//tests/harness:in_process_sts) and orders_example against a real
 # sts_server built by this checkout's workspace; it checks that a library of
 # a group the workspace did not ask for fails with what to change, and that a
-# workspace asking for an unknown group is refused.
+# workspace asking for an unknown group is refused. First, that docs/USING.md
+# shows exactly these files (tests/consumers/using_md_test.py).
 #
 # A nested Bazel cannot run inside `bazel test` (its sandbox and output
 # base), so tests/run_all.sh runs this script and counts it as one test.
@@ -29,6 +30,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 at_exit cleanup
+
+step "docs/USING.md shows this workspace's files"
+/usr/bin/python3 "$CHECKOUT/tests/consumers/using_md_test.py" --checkout "$CHECKOUT" ||
+  fail "docs/USING.md's Bazel blocks are not this workspace's files"
 
 step "sts_server, from this checkout's workspace"
 (cd "$CHECKOUT" && bazel build //sts:sts_server) >"$WORK/main_build.log" 2>&1 ||
