@@ -39,6 +39,12 @@ def _protoc(name, srcs, proto_deps, outs, plugin_flags, message):
         message = message,
     )
 
+def _includes():
+    """The package's directory, so that code includes the generated headers as
+    protoc names them. A workspace's root package needs none (its root is on
+    the quote include path already), and Bazel refuses "." there."""
+    return ["."] if native.package_name() else []
+
 def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibility = None):
     """Generates and compiles C++ (and gRPC) code for `srcs`.
 
@@ -72,7 +78,7 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         name = messages,
         srcs = [o for o in pb_outs if o.endswith(".cc")],
         hdrs = [o for o in pb_outs if o.endswith(".h")],
-        includes = ["."],
+        includes = _includes(),
         deps = deps + [_PROTOBUF],
         visibility = visibility,
     )
@@ -92,7 +98,7 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         name = name,
         srcs = [o for o in grpc_outs if o.endswith(".cc")],
         hdrs = [o for o in grpc_outs if o.endswith(".h")],
-        includes = ["."],
+        includes = _includes(),
         deps = [":" + messages, _GRPC],
         visibility = visibility,
     )
