@@ -99,14 +99,15 @@ def _pkg_config(ctx, args, package):
     return result.stdout.strip().split(" ") if result.stdout.strip() else []
 
 def _failing_library(build, name, message):
-    """A cc_library `name` whose build fails, printing `message`."""
+    """A cc_library `name` whose build fails, printing `message`: whether it
+    is built itself (its source) or compiled against (its header)."""
     build.append("genrule(")
     build.append('    name = "{}_unavailable",'.format(name))
-    build.append('    outs = ["{}_unavailable.h"],'.format(name))
+    build.append('    outs = ["{0}_unavailable.h", "{0}_unavailable.cc"],'.format(name))
     build.append("    cmd = {},".format(repr("echo '{}' >&2; exit 1".format(message.replace("'", "")))))
     build.append(")")
     build.append("")
-    build.append('cc_library(name = "{}", hdrs = [":{}_unavailable"])'.format(name, name))
+    build.append('cc_library(name = "{0}", srcs = ["{0}_unavailable.cc"], hdrs = ["{0}_unavailable.h"])'.format(name))
     build.append("")
 
 def _system_libs_impl(ctx):
