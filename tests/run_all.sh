@@ -43,7 +43,7 @@ bazel_test_pass //...
 bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
 
 # The out-of-tree Bazel workspace of docs/USING.md ("Bazel"): it runs a nested
-# Bazel (own output base under $TMPDIR, offline), which `bazel test` cannot,
+# Bazel (own output base outside the checkout, offline), which `bazel test` cannot,
 # so it runs here and counts as one test target.
 consumer_started=$SECONDS
 if tests/consumers/bazel/bazel_consumer_test.sh; then

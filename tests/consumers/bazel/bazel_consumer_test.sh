@@ -2,8 +2,9 @@
 # The out-of-tree Bazel example (docs/USING.md, "Bazel"): a separate
 # workspace, the files beside this script plus the sources of
 # tests/consumers/example, laid out next to a link to this checkout (../sts)
-# in a scratch directory, and built there by its own Bazel server (own output
-# base, offline). It runs orders_test (InProcessSts from
+# in a directory outside the checkout (STS_CONSUMER_CACHE, by default
+# ~/.cache/sts-bazel-consumer/<checkout hash>), and built there by its own
+# Bazel server (own output base, kept for the next run; offline). It runs orders_test (InProcessSts from
 # @sts//tests/harness:in_process_sts) and orders_example against a real
 # sts_server built by this checkout's workspace; it checks that a library of
 # a group the workspace did not ask for fails with what to change, and that a
@@ -17,16 +18,22 @@ set -euo pipefail
 CHECKOUT=$(cd "$(dirname "$0")/../../.." && pwd)
 source "$CHECKOUT/tests/consumers/consumer_lib.sh"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sts-bazel-consumer.XXXXXX")
-consumer_bazel() {  # the consumer's own Bazel server (output base in WORK)
-  bazel --output_base="$WORK/output_base" --max_idle_secs=300 "$@"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sts-bazel-consumer.XXXXXX")  # logs, PKI; removed at exit
+# The consumer's workspaces and Bazel output bases, kept between runs outside
+# the checkout (one directory per checkout), so that a second run rebuilds
+# only what changed. Remove the directory to start from nothing.
+CACHE=${STS_CONSUMER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sts-bazel-consumer/$(
+  printf %s "$CHECKOUT" | md5sum | cut -c1-12)}
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock -w 600 9 || fail "another run holds $CACHE/.lock"
+consumer_bazel() {  # the consumer's own Bazel server
+  bazel --output_base="$CACHE/output_base" --max_idle_secs=300 "$@"
 }
 cleanup() {
-  (cd "$WORK/orders" 2>/dev/null && consumer_bazel shutdown 2>/dev/null) || true
-  (cd "$WORK/unknown_group" 2>/dev/null &&
-    bazel --output_base="$WORK/unknown_group_base" shutdown 2>/dev/null) || true
-  # Bazel leaves its output base read-only.
-  chmod -R u+w "$WORK" 2>/dev/null || true
+  (cd "$CACHE/orders" 2>/dev/null && consumer_bazel shutdown 2>/dev/null) || true
+  (cd "$CACHE/unknown_group" 2>/dev/null &&
+    bazel --output_base="$CACHE/unknown_group_base" shutdown 2>/dev/null) || true
   rm -rf "$WORK"
 }
 at_exit cleanup
@@ -42,11 +49,12 @@ STS_SERVER=$(cd "$CHECKOUT" && bazel info bazel-bin 2>/dev/null)/sts/sts_server
 [[ -x $STS_SERVER ]] || fail "no $STS_SERVER"
 
 step "the consumer workspace, beside ../sts"
-ln -s "$CHECKOUT" "$WORK/sts"
-mkdir "$WORK/orders"
+ln -sfn "$CHECKOUT" "$CACHE/sts"
+rm -rf "$CACHE/orders" "$CACHE/unknown_group"
+mkdir "$CACHE/orders"
 cp "$CHECKOUT/tests/consumers/bazel/"{WORKSPACE,.bazelrc,BUILD.bazel,orders_test.cc} \
-  "$CHECKOUT/tests/consumers/example/"{orders_example.cc,warehouse.proto} "$WORK/orders/"
-cd "$WORK/orders"
+  "$CHECKOUT/tests/consumers/example/"{orders_example.cc,warehouse.proto} "$CACHE/orders/"
+cd "$CACHE/orders"
 
 step "bazel test //:orders_test (the client library and InProcessSts from @sts)"
 consumer_bazel test --test_output=errors //:orders_test >"$WORK/test.log" 2>&1 ||
@@ -65,12 +73,12 @@ expect_failure "$WORK/server_group.log" 'is in the "server" group' \
   consumer_bazel build @sts_system//:hiredis
 
 step "a workspace asking for an unknown group"
-mkdir "$WORK/unknown_group"
-sed 's/"test",/"tset",/' WORKSPACE >"$WORK/unknown_group/WORKSPACE"
-grep -q '"tset"' "$WORK/unknown_group/WORKSPACE" || fail "could not make the unknown-group WORKSPACE"
-cp .bazelrc "$WORK/unknown_group/"
-touch "$WORK/unknown_group/BUILD.bazel"
-(cd "$WORK/unknown_group" &&
+mkdir "$CACHE/unknown_group"
+sed 's/"test",/"tset",/' WORKSPACE >"$CACHE/unknown_group/WORKSPACE"
+grep -q '"tset"' "$CACHE/unknown_group/WORKSPACE" || fail "could not make the unknown-group WORKSPACE"
+cp .bazelrc "$CACHE/unknown_group/"
+touch "$CACHE/unknown_group/BUILD.bazel"
+(cd "$CACHE/unknown_group" &&
   expect_failure "$WORK/unknown_group.log" 'unknown group "tset"' \
-    bazel --output_base="$WORK/unknown_group_base" --max_idle_secs=60 query @sts_system//:all)
+    bazel --output_base="$CACHE/unknown_group_base" --max_idle_secs=60 query @sts_system//:all)
 step "done"
