@@ -8,8 +8,16 @@ headers the same way: #include "sts/v1/sts.grpc.pb.h".
 Every path given to protoc is the one Bazel provides ($(execpaths), $(RULEDIR)
 and the package's workspace root), so the rules work the same in this
 repository and when it is an external repository of another workspace
-(@sts//proto:sts_cc), where sources live under external/sts/.
+(@sts//proto:sts_cc), where sources live under external/sts/. Another
+workspace may call it for its own protos too (docs/USING.md):
+load("@sts//proto:cc_grpc_proto.bzl", "cc_grpc_proto").
 """
+
+# The Debian libraries the generated code links, as labels of this repository
+# (third_party/BUILD.bazel says why not "@system//..."), so that another
+# workspace can generate the stubs of its own services with this macro.
+_PROTOBUF = Label("//third_party:protobuf")
+_GRPC = Label("//third_party:grpc")
 
 def _proto_root():
     """The calling package's directory as protoc must see it: "proto" here,
@@ -31,12 +39,18 @@ def _protoc(name, srcs, proto_deps, outs, plugin_flags, message):
         message = message,
     )
 
+def _includes():
+    """The package's directory, so that code includes the generated headers as
+    protoc names them. A workspace's root package needs none (its root is on
+    the quote include path already), and Bazel refuses "." there."""
+    return ["."] if native.package_name() else []
+
 def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibility = None):
     """Generates and compiles C++ (and gRPC) code for `srcs`.
 
     Two libraries, so that code which only handles the messages never links
     gRPC (nor, through it, OpenSSL):
-      <name>_messages  the messages alone, on @system//:protobuf only;
+      <name>_messages  the messages alone, on protobuf only;
       <name>           the gRPC service stubs, with the messages as a dep.
     With grpc = False there are no stubs and <name> is the messages library.
 
@@ -64,8 +78,8 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         name = messages,
         srcs = [o for o in pb_outs if o.endswith(".cc")],
         hdrs = [o for o in pb_outs if o.endswith(".h")],
-        includes = ["."],
-        deps = deps + ["@system//:protobuf"],
+        includes = _includes(),
+        deps = deps + [_PROTOBUF],
         visibility = visibility,
     )
     if not grpc:
@@ -84,7 +98,7 @@ def cc_grpc_proto(name, srcs, proto_deps = [], deps = [], grpc = True, visibilit
         name = name,
         srcs = [o for o in grpc_outs if o.endswith(".cc")],
         hdrs = [o for o in grpc_outs if o.endswith(".h")],
-        includes = ["."],
-        deps = [":" + messages, "@system//:grpc"],
+        includes = _includes(),
+        deps = [":" + messages, _GRPC],
         visibility = visibility,
     )

@@ -44,6 +44,18 @@ bazel_test_pass //...
 # (README.md, "Folder map"); the rest links Debian's gRPC, hence OpenSSL 3.
 bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
 
+# The out-of-tree Bazel workspace of docs/USING.md ("Bazel"): it runs a nested
+# Bazel (own output base outside the checkout, offline), which `bazel test` cannot,
+# so it runs here and counts as one test target.
+consumer_started=$SECONDS
+if tests/consumers/bazel/bazel_consumer_test.sh; then
+  echo "//tests/consumers/bazel:bazel_consumer_test.sh                   PASSED in $((SECONDS - consumer_started))s"
+  passed=$((passed + 1))
+else
+  echo "//tests/consumers/bazel:bazel_consumer_test.sh                   FAILED in $((SECONDS - consumer_started))s"
+  failed=$((failed + 1))
+fi
+
 # Steps that cannot run under Bazel (root, podman, the images), each
 # counted as one test: the image is built once (tests/ops/build_images.sh)
 # for the container test and the kube-play test, and removed at the end.

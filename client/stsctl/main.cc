@@ -15,6 +15,7 @@
 #include "client/stsctl/command.h"
 #include "client/stsctl/flags.h"
 #include "client/stsctl/soap_command.h"
+#include "client/version.h"
 
 namespace sts::stsctl {
 namespace {
@@ -100,6 +101,7 @@ Health flags:
                           server as a whole)
 
   --help                  this text
+  --version               print stsctl's version (the client library's) and exit
 )";
 
 const std::set<std::string> kValueFlags = {
@@ -108,7 +110,7 @@ const std::set<std::string> kValueFlags = {
     "computed-key-algorithm", "identifier", "service",
     "in", "out", "ad", "direction", "derivation", "generation", "label", "window", "receiver"};
 const std::set<std::string> kSwitchFlags = {"entropy", "show-key", "insecure", "help",
-                                            "base64", "resolve", "accept-psha1"};
+                                            "base64", "resolve", "accept-psha1", "version"};
 
 std::set<std::string> With(std::set<std::string> flags, const std::set<std::string>& more) {
   flags.insert(more.begin(), more.end());
@@ -165,6 +167,10 @@ int main(int argc, char** argv) {
   if (!args.ok()) {
     std::fprintf(stderr, "stsctl: %s\n", std::string(args.status().message()).c_str());
     return 2;
+  }
+  if (args->Has("version")) {
+    std::printf("stsctl %s\n", sts::ClientVersion());
+    return 0;
   }
   if (args->Has("help") || args->command.empty() || args->command == "help") {
     std::FILE* out = args->command.empty() && !args->Has("help") ? stderr : stdout;

@@ -7,6 +7,9 @@ set -euo pipefail
 
 packages=(
   bazel-bootstrap build-essential pkg-config openssl ca-certificates
+  # //packaging and tests/consumers: cmake and make for the examples, dpkg-dev
+  # (dpkg-architecture), binutils (ar, readelf, nm); build-essential has the last three.
+  cmake make dpkg-dev binutils
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libssl-dev android-libboringssl-dev libxml2-dev libxmlsec1-dev libgtest-dev libgmock-dev
   libbenchmark-dev libhiredis-dev redis-server prometheus-cpp-dev prometheus curl
