@@ -69,9 +69,13 @@ trap cleanup EXIT
 fail() { log "FAILED: $*"; for p in $(podman ps -a --filter "label=app.kubernetes.io/name" --format '{{.Names}}' 2>/dev/null); do echo "--- $p" >&2; podman logs "$p" 2>&1 | tail -20 >&2; done; exit 1; }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-stsctl=bazel-bin/client/stsctl/stsctl
-sts_keyset=bazel-bin/sts/sts_keyset
-[[ -x $stsctl && -x $sts_keyset ]] || fail "build stsctl and sts_keyset first (bazel build //client/stsctl //sts:sts_keyset)"
+# Built in the default configuration and found through bazel info: bazel-bin
+# may point at another one (tests/run_all.sh runs a BoringSSL pass earlier).
+bazel build //client/stsctl:stsctl //sts:sts_keyset >&2 || fail "stsctl and sts_keyset did not build"
+bin=$(bazel info bazel-bin 2>/dev/null)
+stsctl=$bin/client/stsctl/stsctl
+sts_keyset=$bin/sts/sts_keyset
+[[ -x $stsctl && -x $sts_keyset ]] || fail "no stsctl or sts_keyset under $bin"
 
 # 1. Images: the ones tests/run_all.sh built for every podman test, or our own.
 if [[ -z $sts_image || -z $redis_image ]]; then
