@@ -37,7 +37,9 @@ namespace sts::server {
 class StsServer {
  public:
   // Builds every part and starts serving; a bad configuration or an address
-  // that cannot be bound is an error, never a half-started server.
+  // that cannot be bound is an error, never a half-started server. `clock`
+  // (borrowed; it must outlive the server) is read through a
+  // NonDecreasingClock: the server's time never goes back.
   static absl::StatusOr<std::unique_ptr<StsServer>> Start(const sts::config::StsConfig& config,
                                                           const Clock* clock = Clock::Real());
   ~StsServer();  // Shutdown(), if not done yet
@@ -61,7 +63,7 @@ class StsServer {
   uint64_t erased_at_shutdown() const { return erased_at_shutdown_; }
 
  private:
-  explicit StsServer(const Clock* clock) : clock_(clock) {}
+  explicit StsServer(const Clock* clock) : never_back_(clock), clock_(&never_back_) {}
   absl::Status Init(const sts::config::StsConfig& config);
   absl::Status InitStore(const sts::config::StsConfig& config);
   void RegisterMethods();
@@ -83,6 +85,9 @@ class StsServer {
                       grpc::ServerContext& context, const Request& request,
                       const Response& response);
 
+  // Every decision is made on `clock` seen through a NonDecreasingClock, so
+  // a clock stepped forward and back revives nothing (client/clock.h).
+  NonDecreasingClock never_back_;
   const Clock* clock_;
   config::Settings settings_;
   std::unique_ptr<audit::AuditLog> audit_;
