@@ -23,6 +23,7 @@
 #include "sts/replay/in_memory_replay_cache.h"
 #include "sts/replay/replay_cache.h"
 #include "sts/replicas/replica_state.h"
+#include "sts/server/tls_files.h"
 #include "sts/server/worker_pool.h"
 #include "sts/token/context_store.h"
 #include "sts/token/token_service.h"
@@ -54,8 +55,9 @@ class StsServer {
   int port() const { return port_; }
   int health_port() const { return health_port_; }
 
-  // Applies every token timeline now (the sweeper thread also does, every
-  // tokens.sweep_interval). For tests driven by a fake clock.
+  // Applies every token timeline now, and stages the TLS files again if they
+  // changed (the sweeper thread also does, every tokens.sweep_interval). For
+  // tests driven by a fake clock.
   void SweepNow();
 
   keyring::Keyring& keyring() { return *keyring_; }
@@ -91,6 +93,8 @@ class StsServer {
   const Clock* clock_;
   config::Settings settings_;
   std::unique_ptr<audit::AuditLog> audit_;
+  // The checked copies of the TLS files gRPC reads; outlives server_.
+  std::unique_ptr<TlsFileStage> tls_files_;
   std::unique_ptr<keyring::Keyring> keyring_;
   std::unique_ptr<redis::RedisClient> redis_;
   std::unique_ptr<replay::ReplayCache> replay_cache_;
