@@ -62,12 +62,15 @@ PeerEnd SendGarbage(int port, size_t bytes, absl::Duration bound,
   thread_local std::mt19937_64 random{std::random_device{}()};
   std::vector<unsigned char> garbage(bytes);
   for (unsigned char& b : garbage) b = static_cast<unsigned char>(random());
-  // The first byte is printable ASCII (a plaintext client on the TLS port):
-  // random ones would now and then be a record header announcing more bytes
-  // (1 in ~500 has the high bit of an SSLv2-style ClientHello header and its
-  // message type), which a server rightly waits for, like a stalled
-  // handshake.
-  if (!garbage.empty()) garbage[0] = static_cast<unsigned char>(0x20 + random() % 0x5f);
+  // The first two bytes are printable ASCII (a plaintext client on the TLS
+  // port): random ones would now and then be a record header announcing
+  // more bytes, which a server rightly waits for, like a stalled handshake:
+  // 1 in ~500 has the high bit and message type of an SSLv2-style
+  // ClientHello header, ~1 in 1000 a TLS record's major version 3 and a
+  // length past what was sent.
+  for (size_t i = 0; i < std::min<size_t>(2, garbage.size()); ++i) {
+    garbage[i] = static_cast<unsigned char>(0x20 + random() % 0x5f);
+  }
   ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
   const PeerEnd end = AwaitClose(fd, bound, stop);
   ::close(fd);

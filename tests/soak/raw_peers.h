@@ -18,7 +18,7 @@ enum class PeerEnd {
 };
 std::string PeerEndName(PeerEnd end);
 
-// Sends `bytes` random bytes (the first one printable, so that no record
+// Sends `bytes` random bytes (the first two printable, so that no record
 // header announces more) where a ClientHello belongs, then waits for the
 // server to close the connection.
 PeerEnd SendGarbage(int port, size_t bytes, absl::Duration bound,
