@@ -128,6 +128,14 @@ void WellFormed(Soak& s, int index) {
       s.failed.Add(Describe("Validate", v.status()));
       return false;
     }
+    if (v->revocation_state_unknown()) {
+      // The STS could not read revocation state in time (Redis): a status
+      // without keys, to be retried. Keys with it would be a violation.
+      s.failed.Add(v->keys_size() == 0
+                       ? "Validate provisional (revocation state unknown), no keys"
+                       : "VIOLATION: provisional Validate released keys");
+      return false;
+    }
     if (v->status().reason() != reason) {
       s.failed.Add(absl::StrCat("Validate said ", v->status().reason(), " for a ", reason,
                                 " context"));
@@ -552,6 +560,11 @@ absl::StatusOr<SoakReport> RunSoak(const SoakOptions& options) {
     absl::StatusOr<int> code = (*server)->Terminate(absl::Seconds(30));
     report.exit_code = code.ok() ? *code : -1;
   }
+  // What the server said (Redis timeouts, reloads, shutdown), for the
+  // summary: its last lines.
+  const std::string err = (*server)->ReadStderr();
+  const size_t keep = 4000;
+  report.server_stderr_tail = err.size() > keep ? err.substr(err.size() - keep) : err;
   return report;
 }
 
@@ -583,6 +596,9 @@ void PrintSummary(const SoakReport& r, FILE* out) {
   if (r.longest_stall_seconds > 0) {
     std::fprintf(out, "longest stalled handshake before the server closed it: %.1f s\n",
                  r.longest_stall_seconds);
+  }
+  if (r.failures() > 0 || r.unexpected_count() > 0) {
+    std::fprintf(out, "sts_server's stderr, last lines:\n%s\n", r.server_stderr_tail.c_str());
   }
   std::fprintf(out, "sts_server: %s\n",
                r.server_died ? "DIED during the soak"

@@ -62,6 +62,7 @@ struct SoakReport {
   double longest_stall_seconds = 0;  // a stalled handshake held open
   int exit_code = -1;                // sts_server's, after SIGTERM at the end
   bool server_died = false;
+  std::string server_stderr_tail;  // printed when something failed
 
   long well_formed_calls() const;
   long failures() const;
