@@ -15,4 +15,13 @@ const Clock* Clock::Real() {
   return clock;
 }
 
+absl::Time NonDecreasingClock::Now() const {
+  const int64_t now = absl::ToUnixNanos(source_->Now());
+  int64_t latest = latest_ns_.load(std::memory_order_acquire);
+  while (now > latest &&
+         !latest_ns_.compare_exchange_weak(latest, now, std::memory_order_acq_rel)) {
+  }
+  return absl::FromUnixNanos(now > latest ? now : latest);
+}
+
 }  // namespace sts

@@ -41,6 +41,26 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> now_ns_;
 };
 
+// A clock that never goes back: each Now() is the latest time `source` has
+// shown through it. The STS decides by this one, so a clock stepped forward
+// and back again (an NTP correction, a resumed VM) cannot bring back what
+// the forward step ended: a context seen expired stays expired, a
+// cancellation or a replay-cache entry purged at the later time is not
+// needed again, and a proof is judged against the latest time (refused as
+// stale until the source catches up, never accepted twice). `source` must
+// outlive it. Thread safe.
+class NonDecreasingClock final : public Clock {
+ public:
+  explicit NonDecreasingClock(const Clock* source)
+      : source_(source), latest_ns_(absl::ToUnixNanos(source->Now())) {}
+
+  absl::Time Now() const override;
+
+ private:
+  const Clock* source_;
+  mutable std::atomic<int64_t> latest_ns_;
+};
+
 }  // namespace sts
 
 #endif  // STS_CLIENT_CLOCK_H_

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command. On a Debian 12 machine, as root: installs what
 # is missing (apt-get), builds, runs every Bazel test target, then the crypto,
-# wire and protect tests again on BoringSSL (--config=boringssl), then the
+# wire and protect tests again on BoringSSL (--config=boringssl), the suite
+# under ASan+UBSan and its concurrency-bearing targets under TSan, then the
 # container test, which cannot run under Bazel (it needs root, podman and
 # Debian's registry), and the kube-play test of the Kubernetes manifests
 # (tests/ops/kube_play_test.sh), on images built once for both. Set
@@ -43,6 +44,11 @@ bazel_test_pass //...
 # The crypto module and the layers above it that link no gRPC, on BoringSSL
 # (README.md, "Folder map"); the rest links Debian's gRPC, hence OpenSSL 3.
 bazel_test_pass --config=boringssl //client/crypto/... //client/wire/... //client/protect/...
+# The sanitizer passes (.bazelrc): the whole suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then the concurrency-bearing targets (tagged
+# "tsan") under ThreadSanitizer. Any report fails its test.
+bazel_test_pass --config=asan //...
+bazel_test_pass --config=tsan --test_tag_filters=tsan --build_tests_only //...
 
 # The out-of-tree Bazel workspace of docs/USING.md ("Bazel"): it runs a nested
 # Bazel (own output base outside the checkout, offline), which `bazel test` cannot,

@@ -66,6 +66,9 @@ struct PublicBuffer {
 }  // namespace
 
 absl::Status RandomPublicFill(absl::Span<uint8_t> out) {
+  // An empty span may have no storage at all: memcpy to its null data()
+  // would be undefined behaviour, even for zero bytes.
+  if (out.empty()) return absl::OkStatus();
   static const bool fork_safe = RegisterForkHandler();
   if (!fork_safe || out.size() > 256) return RandomFill(out);
   thread_local PublicBuffer buffer;

@@ -3,14 +3,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "client/wire/fault.h"
 
 namespace sts::audit {
@@ -154,16 +157,22 @@ absl::string_view CodeName(absl::StatusCode code) {
   }
 }
 
-void WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+// How often a failing audit file is reported on stderr after the first time.
+constexpr absl::Duration kLossReportInterval = absl::Minutes(1);
+
+// Writes `data` from `*done` on; returns 0 once all is written, else the
+// errno that stopped it (`*done` then says how far it got).
+int WriteAll(int fd, absl::string_view data, size_t* done) {
+  while (*done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + *done, data.size() - *done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;  // nowhere left to report to; the server keeps serving
+      return errno;
     }
-    done += static_cast<size_t>(n);
+    if (n == 0) return ENOSPC;
+    *done += static_cast<size_t>(n);
   }
+  return 0;
 }
 
 }  // namespace
@@ -259,7 +268,53 @@ void AuditLog::WriteOut(Buffer& buffer) {
   }
   if (data.empty()) return;
   std::lock_guard<std::mutex> lock(write_mu_);
-  WriteAll(fd_, data);
+  WriteLines(data);
+}
+
+void AuditLog::WriteLines(const std::string& data) {
+  int error = 0;
+  if (torn_line_) {
+    size_t newline = 0;
+    error = WriteAll(fd_, "\n", &newline);
+    if (error == 0) torn_line_ = false;
+  }
+  size_t done = 0;
+  if (error == 0) error = WriteAll(fd_, data, &done);
+  if (error == 0) {
+    if (failing_) {
+      std::fprintf(stderr,
+                   "sts_server: audit log: writing again; %llu lines lost since the last report, "
+                   "%llu in all\n",
+                   static_cast<unsigned long long>(lost_since_report_),
+                   static_cast<unsigned long long>(lost_lines_));
+      failing_ = false;
+      lost_since_report_ = 0;
+      next_report_ = absl::InfinitePast();
+    }
+    return;
+  }
+  failing_ = true;
+  // Lines wholly or partly unwritten are lost; a partly written one is ended
+  // by the next successful write.
+  const absl::string_view unwritten = absl::string_view(data).substr(done);
+  const uint64_t lost = static_cast<uint64_t>(std::count(unwritten.begin(), unwritten.end(), '\n'));
+  if (done > 0 && data[done - 1] != '\n') torn_line_ = true;
+  lost_lines_ += lost;
+  lost_since_report_ += lost;
+  const absl::Time now = absl::Now();
+  if (now < next_report_) return;
+  next_report_ = now + kLossReportInterval;
+  std::fprintf(stderr,
+               "sts_server: audit log: write failed (%s): %llu lines lost since the last report, "
+               "%llu in all; serving goes on\n",
+               std::strerror(error), static_cast<unsigned long long>(lost_since_report_),
+               static_cast<unsigned long long>(lost_lines_));
+  lost_since_report_ = 0;
+}
+
+uint64_t AuditLog::lost_lines() const {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return lost_lines_;
 }
 
 void AuditLog::Flush() {

@@ -42,9 +42,14 @@ void AppendAuditLine(const AuditEvent& event, std::string* line);
 //    "latency_us":42}
 // Record() formats into one of several buffers (chosen per thread, so the
 // serving threads rarely share a lock) and returns; a writer thread flushes
-// them every 50 ms and on Flush()/destruction. Lines are never dropped: a
-// producer that finds its buffer over 4 MiB (the disk stalled) writes it
-// itself. Thread safe.
+// them every 50 ms and on Flush()/destruction. No line is dropped while the
+// file takes writes: a producer that finds its buffer over 4 MiB (the disk
+// stalled) writes it itself. A write the file refuses (disk full, I/O error)
+// loses the lines it carried, so memory stays bounded and serving goes on:
+// they are counted (lost_lines()) and said on stderr with the reason (the
+// first time, then at most once a minute, and when writes succeed again), and
+// a line cut short by the failure is ended before the next one is written, so
+// the file stays one JSON object a line. Thread safe.
 class AuditLog {
  public:
   // "-" or "" writes to stderr; otherwise the file is created (0600) or
@@ -54,6 +59,9 @@ class AuditLog {
 
   void Record(const AuditEvent& event);
   void Flush();
+
+  // Lines lost to failed writes since Open().
+  uint64_t lost_lines() const;
 
  private:
   static constexpr size_t kBuffers = 16;
@@ -67,9 +75,19 @@ class AuditLog {
   void WriterLoop();
   void WriteOut(Buffer& buffer);  // takes the buffer's content and writes it
 
+  // Writes `data` (whole lines) to the file; on failure counts and reports
+  // what was lost. The caller holds write_mu_.
+  void WriteLines(const std::string& data);
+
   int fd_;
   bool owns_fd_;
-  std::mutex write_mu_;  // keeps lines from interleaving on the file
+  mutable std::mutex write_mu_;  // keeps lines from interleaving on the file
+  // Guarded by write_mu_:
+  uint64_t lost_lines_ = 0;
+  uint64_t lost_since_report_ = 0;
+  bool torn_line_ = false;  // the file ends inside a line a failure cut short
+  bool failing_ = false;    // the last write failed
+  absl::Time next_report_ = absl::InfinitePast();
   std::array<Buffer, kBuffers> buffers_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -1,9 +1,13 @@
 #include "sts/audit/audit_log.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "client/wire/fault.h"
 #include "gtest/gtest.h"
@@ -115,6 +119,73 @@ TEST(AuditLogTest, AppendsLinesToAnOwnerOnlyFile) {
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
+// A full disk (/dev/full: every write fails with ENOSPC) loses the lines
+// and counts them; recording goes on without blocking or growing.
+TEST(AuditLogTest, AFullDiskLosesCountedLinesAndRecordingGoesOn) {
+  absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open("/dev/full");
+  ASSERT_TRUE(log.ok()) << log.status();
+  const absl::Status ok = absl::OkStatus();
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 30; ++i) (*log)->Record(Event(&ok));
+  (*log)->Flush();
+  for (int i = 0; i < 12; ++i) (*log)->Record(Event(&ok));
+  (*log)->Flush();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ((*log)->lost_lines(), 42u);
+  EXPECT_NE(err.find("audit log: write failed (No space left on device)"), std::string::npos)
+      << err;
+  // Said once, not once per failed write.
+  EXPECT_EQ(err.find("write failed", err.find("write failed") + 1), std::string::npos) << err;
+}
+
+// A write cut short (here by RLIMIT_FSIZE, as a filling disk would) leaves
+// a partial line; the next write ends it first, so later lines stay whole.
+TEST(AuditLogTest, ALineCutShortByAFailureIsEndedBeforeTheNextLine) {
+  const std::string path = ::testing::TempDir() + "/audit_torn_test.log";
+  std::remove(path.c_str());
+  absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  const absl::Status ok = absl::OkStatus();
+  const size_t line_bytes = FormatAuditLine(Event(&ok)).size() + 1;
+  std::signal(SIGXFSZ, SIG_IGN);  // past the limit write() fails with EFBIG instead
+  struct rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = 2 * line_bytes + line_bytes / 2;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 10; ++i) (*log)->Record(Event(&ok));
+  (*log)->Flush();
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  EXPECT_EQ((*log)->lost_lines(), 8u);
+  for (int i = 0; i < 2; ++i) (*log)->Record(Event(&ok));
+  (*log)->Flush();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("audit log: writing again;"), std::string::npos) << err;
+  EXPECT_NE(err.find(", 8 in all\n"), std::string::npos) << err;
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 5u);
+  const std::string whole = FormatAuditLine(Event(&ok));
+  EXPECT_EQ(lines[0], whole);
+  EXPECT_EQ(lines[1], whole);
+  EXPECT_EQ(lines[2], whole.substr(0, line_bytes / 2));  // the cut line, ended
+  EXPECT_EQ(lines[3], whole);
+  EXPECT_EQ(lines[4], whole);
+}
+
+TEST(AuditLogTest, NothingIsLostWhileTheFileTakesWrites) {
+  const std::string path = ::testing::TempDir() + "/audit_lost_test.log";
+  std::remove(path.c_str());
+  absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  const absl::Status ok = absl::OkStatus();
+  for (int i = 0; i < 10; ++i) (*log)->Record(Event(&ok));
+  (*log)->Flush();
+  EXPECT_EQ((*log)->lost_lines(), 0u);
 }
 
 TEST(AuditLogTest, RefusesAnUnwritablePath) {

@@ -121,6 +121,8 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
             absl::Minutes(10)},
            {t->mutable_max_context_age(), "tokens.max_context_age", "24h", absl::Seconds(1),
             30 * day},
+           {c->mutable_tls()->mutable_reload_interval(), "tls.reload_interval", "60s",
+            absl::Seconds(1), day},
            {c->mutable_server()->mutable_drain_timeout(), "server.drain_timeout", "10s",
             absl::ZeroDuration(), absl::Minutes(10)},
            {c->mutable_stateless()->mutable_keyset_check_interval(),
@@ -238,6 +240,7 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.clock_skew = Parsed(t.clock_skew());
   out.sweep_interval = Parsed(t.sweep_interval());
   out.drain_timeout = Parsed(copy.server().drain_timeout());
+  out.tls_reload_interval = Parsed(copy.tls().reload_interval());
   out.replay_cache_entries = t.replay_cache_entries();
   out.replay_entries_per_principal = t.replay_entries_per_principal();
   out.proof_rate_per_principal = t.proof_rate_per_principal();

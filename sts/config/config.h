@@ -32,6 +32,7 @@ struct Settings {
   absl::Duration clock_skew;
   absl::Duration sweep_interval;
   absl::Duration drain_timeout;
+  absl::Duration tls_reload_interval;
   uint32_t replay_cache_entries = 0;
   uint32_t replay_entries_per_principal = 0;
   double proof_rate_per_principal = 0;

@@ -42,6 +42,23 @@ TEST(ConfigTest, FillsEveryDefault) {
   EXPECT_GE(s->completion_queues, 1u);
 }
 
+TEST(ConfigTest, TheTlsFilesAreReloadedEveryMinuteByDefaultAndWithinBounds) {
+  StsConfig c = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  EXPECT_EQ(c.tls().reload_interval(), "60s");
+  EXPECT_EQ(ResolveSettings(c)->tls_reload_interval, absl::Seconds(60));
+  c = Minimal();
+  c.mutable_tls()->set_reload_interval("2s");
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  EXPECT_EQ(ResolveSettings(c)->tls_reload_interval, absl::Seconds(2));
+  for (const char* bad : {"100ms", "25h", "soon"}) {
+    c = Minimal();
+    c.mutable_tls()->set_reload_interval(bad);
+    const absl::Status s = ApplyDefaultsAndValidate(&c);
+    EXPECT_NE(s.message().find("tls.reload_interval"), std::string::npos) << bad << ": " << s;
+  }
+}
+
 TEST(ConfigTest, RequiresTheTlsFiles) {
   StsConfig c;
   absl::Status s = ApplyDefaultsAndValidate(&c);

@@ -130,8 +130,12 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   tokens_ = std::make_unique<token::TokenService>(settings_.tokens, policy_.get(), store_.get(),
                                                   proofs_.get(), clock_);
 
+  absl::StatusOr<std::unique_ptr<TlsFileStage>> tls_files = TlsFileStage::Create(config.tls());
+  if (!tls_files.ok()) return tls_files.status();
+  tls_files_ = *std::move(tls_files);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MutualTlsCredentials(config.tls());
+      MutualTlsCredentials(tls_files_->staged(),
+                           static_cast<unsigned int>(absl::ToInt64Seconds(settings_.tls_reload_interval)));
   if (!credentials.ok()) return credentials.status();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -431,6 +435,7 @@ void StsServer::SweepNow() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   MaybeReloadKeyset();
   MaybeReloadConfig();
+  if (tls_files_ != nullptr) tls_files_->Refresh();
 }
 
 void StsServer::SweeperLoop(absl::Duration interval) {

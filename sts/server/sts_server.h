@@ -25,6 +25,7 @@
 #include "sts/replay/in_memory_replay_cache.h"
 #include "sts/replay/replay_cache.h"
 #include "sts/replicas/replica_state.h"
+#include "sts/server/tls_files.h"
 #include "sts/server/worker_pool.h"
 #include "sts/token/context_store.h"
 #include "sts/token/token_service.h"
@@ -47,7 +48,9 @@ class StsServer {
   };
 
   // Builds every part and starts serving; a bad configuration or an address
-  // that cannot be bound is an error, never a half-started server.
+  // that cannot be bound is an error, never a half-started server. `clock`
+  // (borrowed; it must outlive the server) is read through a
+  // NonDecreasingClock: the server's time never goes back.
   static absl::StatusOr<std::unique_ptr<StsServer>> Start(const sts::config::StsConfig& config,
                                                           const Clock* clock = Clock::Real(),
                                                           ConfigSource source = {});
@@ -66,9 +69,10 @@ class StsServer {
   int metrics_port() const { return metrics_ == nullptr ? 0 : metrics_->port(); }
 
   // Applies every token timeline now (the sweeper thread also does, every
-  // tokens.sweep_interval), and re-reads the keyset and configuration files
-  // if their check intervals have passed on the injected clock and the files
-  // changed. For tests driven by a fake clock.
+  // tokens.sweep_interval), stages the TLS files again if they changed, and
+  // re-reads the keyset and configuration files if their check intervals
+  // have passed on the injected clock and the files changed. For tests
+  // driven by a fake clock.
   //
   // A changed, valid configuration file replaces the policy in force; any
   // other changed field is logged as waiting for a restart (and
@@ -81,7 +85,7 @@ class StsServer {
   uint64_t erased_at_shutdown() const { return erased_at_shutdown_; }
 
  private:
-  explicit StsServer(const Clock* clock) : clock_(clock) {}
+  explicit StsServer(const Clock* clock) : never_back_(clock), clock_(&never_back_) {}
   absl::Status Init(const sts::config::StsConfig& config);
   absl::Status InitStore(const sts::config::StsConfig& config);
   void RegisterMethods();
@@ -105,6 +109,9 @@ class StsServer {
                       grpc::ServerContext& context, const Request& request,
                       const Response& response);
 
+  // Every decision is made on `clock` seen through a NonDecreasingClock, so
+  // a clock stepped forward and back revives nothing (client/clock.h).
+  NonDecreasingClock never_back_;
   const Clock* clock_;
   config::Settings settings_;
   // Null when metrics are off: then no call does any metric work.
@@ -116,6 +123,8 @@ class StsServer {
   std::string config_signature_;              // likewise
   absl::Time next_config_check_;              // likewise
   std::unique_ptr<audit::AuditLog> audit_;
+  // The checked copies of the TLS files gRPC reads; outlives server_.
+  std::unique_ptr<TlsFileStage> tls_files_;
   std::unique_ptr<keyring::Keyring> keyring_;
   std::unique_ptr<redis::RedisClient> redis_;
   std::unique_ptr<replay::ReplayCache> replay_cache_;
