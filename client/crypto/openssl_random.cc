@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstring>
 
+#include "client/crypto/constant_time.h"
+#include "client/crypto/locked_page.h"
 #include "client/crypto/random.h"
 
 namespace sts::crypto {
@@ -31,7 +33,7 @@ absl::Status RandomFill(absl::Span<uint8_t> out) {
 
 absl::StatusOr<SecretBytes> RandomSecret(size_t n) {
   SecretBytes out(n);
-  absl::Status status = RandomFill(out.mutable_span());
+  absl::Status status = RandomSecretFill(out.mutable_span());
   if (!status.ok()) return status;
   return out;
 }
@@ -56,11 +58,53 @@ bool RegisterForkHandler() {
   return pthread_atfork(nullptr, nullptr, &OnForkInChild) == 0;
 }
 
-struct PublicBuffer {
-  static constexpr size_t kSize = 4096;
-  std::array<uint8_t, kSize> bytes;
-  size_t used = kSize;  // empty until first filled
+// A per-thread buffer of CSPRNG output, handed out front to back.
+// `generation` is the fork generation it was filled under.
+struct Buffer {
+  absl::Span<uint8_t> bytes;
+  size_t used;  // bytes.size() when empty
   uint64_t generation = 0;
+};
+
+// The next out.size() bytes of `buffer`, refilled from the CSPRNG when too
+// few are left. With `wipe`, every byte is zeroed in the buffer as it is
+// handed out, and so is the unused rest before a refill or when the buffer
+// turns out to be inherited: a secret leaves the buffer exactly once.
+absl::Status DrawBuffered(Buffer& buffer, absl::Span<uint8_t> out, bool wipe) {
+  const size_t size = buffer.bytes.size();
+  const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (buffer.generation != generation) {
+    if (wipe) SecureZero(buffer.bytes.data(), size);
+    buffer.used = size;
+    buffer.generation = generation;
+  }
+  if (size - buffer.used < out.size()) {
+    if (wipe) SecureZero(buffer.bytes.data() + buffer.used, size - buffer.used);
+    buffer.used = size;
+    if (absl::Status s = RandomFill(buffer.bytes); !s.ok()) return s;
+    buffer.used = 0;
+  }
+  uint8_t* next = buffer.bytes.data() + buffer.used;
+  std::memcpy(out.data(), next, out.size());
+  if (wipe) SecureZero(next, out.size());
+  buffer.used += out.size();
+  return absl::OkStatus();
+}
+
+struct PublicBuffer {
+  std::array<uint8_t, 4096> storage;
+  Buffer buffer{absl::MakeSpan(storage), storage.size()};
+};
+
+// 1 KiB: 32 keys of 256 bits per generator call. The page holds more, but
+// fewer pending keys is the better trade once the generator's cost is split.
+constexpr size_t kSecretBufferSize = 1024;
+static_assert(kSecretBufferSize <= LockedPage::kSize, "the buffer lives in one page");
+
+struct SecretBuffer {
+  LockedPage page;
+  Buffer buffer{absl::Span<uint8_t>(page.data(), page.data() == nullptr ? 0 : kSecretBufferSize),
+                page.data() == nullptr ? 0 : kSecretBufferSize};
 };
 
 }  // namespace
@@ -72,21 +116,17 @@ absl::Status RandomPublicFill(absl::Span<uint8_t> out) {
   static const bool fork_safe = RegisterForkHandler();
   if (!fork_safe || out.size() > 256) return RandomFill(out);
   thread_local PublicBuffer buffer;
-  const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
-  if (buffer.generation != generation) {
-    buffer.used = PublicBuffer::kSize;
-    buffer.generation = generation;
-  }
-  if (PublicBuffer::kSize - buffer.used < out.size()) {
-    if (absl::Status s = RandomFill(absl::MakeSpan(buffer.bytes)); !s.ok()) {
-      buffer.used = PublicBuffer::kSize;
-      return s;
-    }
-    buffer.used = 0;
-  }
-  std::memcpy(out.data(), buffer.bytes.data() + buffer.used, out.size());
-  buffer.used += out.size();
-  return absl::OkStatus();
+  return DrawBuffered(buffer.buffer, out, /*wipe=*/false);
+}
+
+absl::Status RandomSecretFill(absl::Span<uint8_t> out) {
+  if (out.empty()) return absl::OkStatus();
+  static const bool fork_safe = RegisterForkHandler();
+  if (!fork_safe || out.size() > 64) return RandomFill(out);
+  thread_local SecretBuffer buffer;
+  // No page (mmap refused): every draw goes to the generator itself.
+  if (buffer.buffer.bytes.empty()) return RandomFill(out);
+  return DrawBuffered(buffer.buffer, out, /*wipe=*/true);
 }
 
 }  // namespace sts::crypto

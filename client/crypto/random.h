@@ -21,8 +21,20 @@ namespace sts::crypto {
 // On failure the contents of out are unspecified; do not use them.
 absl::Status RandomFill(absl::Span<uint8_t> out);
 
-// For keys and entropy: the result is wiped when released.
+// For keys and entropy: the result is wiped when released. Up to 64 bytes
+// come through RandomSecretFill.
 absl::StatusOr<SecretBytes> RandomSecret(size_t n);
+
+// Keys on a hot path (every Issue and Renew makes one): the same CSPRNG,
+// drawn 1 KiB at a time into a per-thread buffer in a page of its own that
+// is locked in RAM, left out of core dumps and zeroed in a forked child
+// (locked_page.h). Each byte is wiped from the buffer as it is handed out,
+// the rest when the thread exits, and a forked child discards what it
+// inherited. What waits there is at most 1 KiB of future key bytes per
+// thread; the generator's own state, which determines all of its future
+// output until it reseeds, lives in ordinary memory beside it. At most 64
+// bytes per call are buffered; larger draws go to the generator directly.
+absl::Status RandomSecretFill(absl::Span<uint8_t> out);
 
 // For public values such as nonces and identifiers.
 absl::StatusOr<std::string> RandomBytes(size_t n);

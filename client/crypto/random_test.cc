@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <sys/wait.h>
@@ -107,6 +108,74 @@ TEST(RandomPublicFillTest, ForkedChildNeverRepeatsTheParentsBytes) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_NE(parent, from_child);
+}
+
+TEST(RandomSecretFillTest, ManyDrawsAcrossRefillsAllDiffer) {
+  // 200 x 32 bytes crosses several 1 KiB refills: every key must be new.
+  std::set<std::array<uint8_t, 32>> seen;
+  for (int i = 0; i < 200; ++i) {
+    std::array<uint8_t, 32> key{};
+    ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(key)).ok());
+    EXPECT_NE(key, (std::array<uint8_t, 32>{})) << "draw " << i;
+    EXPECT_TRUE(seen.insert(key).second) << "draw " << i << " repeated";
+  }
+}
+
+TEST(RandomSecretFillTest, OddSizesLargeAndEmptyRequests) {
+  // Sizes that do not divide the buffer leave a remainder before a refill.
+  std::set<std::vector<uint8_t>> seen;
+  for (size_t n : {1u, 17u, 63u, 64u, 33u, 64u, 64u, 64u, 64u, 64u, 64u, 64u, 64u, 64u, 64u,
+                   64u, 64u, 64u, 64u, 64u, 64u}) {
+    std::vector<uint8_t> out(n, 0);
+    ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(out)).ok());
+    if (n >= 16) EXPECT_TRUE(seen.insert(out).second);
+  }
+  std::vector<uint8_t> big(1000, 0);  // above the buffered size: direct draw
+  ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(big)).ok());
+  EXPECT_NE(big, std::vector<uint8_t>(1000, 0));
+  EXPECT_TRUE(RandomSecretFill({}).ok());
+  absl::StatusOr<SecretBytes> key = RandomSecret(32);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->size(), 32u);
+}
+
+TEST(RandomSecretFillTest, ForkedChildNeverRepeatsTheParentsPendingKeys) {
+  // The parent's buffer holds pending bytes when the child is forked.
+  std::array<uint8_t, 32> warm{};
+  ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(warm)).ok());
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::array<uint8_t, 32> mine{};
+    const bool ok = RandomSecretFill(absl::MakeSpan(mine)).ok() &&
+                    mine != std::array<uint8_t, 32>{};
+    const ssize_t n = ok ? write(fds[1], mine.data(), mine.size()) : -1;
+    _exit(n == static_cast<ssize_t>(mine.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::array<uint8_t, 32> parent{};
+  ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(parent)).ok());
+  std::array<uint8_t, 32> from_child{};
+  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()),
+            static_cast<ssize_t>(from_child.size()));
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(parent, from_child);
+}
+
+TEST(RandomSecretFillTest, ThreadsDrawDistinctKeys) {
+  std::vector<std::array<uint8_t, 32>> keys(8);
+  std::vector<std::thread> threads;
+  for (auto& key : keys) {
+    threads.emplace_back([&key] { ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(key)).ok()); });
+  }
+  for (std::thread& t : threads) t.join();
+  const std::set<std::array<uint8_t, 32>> distinct(keys.begin(), keys.end());
+  EXPECT_EQ(distinct.size(), keys.size());
 }
 
 }  // namespace
