@@ -1,5 +1,8 @@
 #include "sts/config/config.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -219,6 +222,18 @@ absl::Status ApplyDefaultsAndValidate(StsConfig* c) {
   return absl::OkStatus();
 }
 
+// The CPUs this process may run on (a cpuset, taskset or container limit it
+// to), not the machine's: on one pinned CPU a second polling thread only
+// takes turns with the first.
+uint32_t DefaultCompletionQueues() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return static_cast<uint32_t>(CPU_COUNT(&set));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   StsConfig copy = c;
   if (absl::Status s = ApplyDefaultsAndValidate(&copy); !s.ok()) return s;
@@ -246,9 +261,7 @@ absl::StatusOr<Settings> ResolveSettings(const StsConfig& c) {
   out.proof_rate_per_principal = t.proof_rate_per_principal();
   out.proof_burst_per_principal = t.proof_burst_per_principal();
   out.completion_queues = copy.server().completion_queues();
-  if (out.completion_queues == 0) {
-    out.completion_queues = std::max(1u, std::thread::hardware_concurrency());
-  }
+  if (out.completion_queues == 0) out.completion_queues = DefaultCompletionQueues();
   out.max_request_bytes = copy.server().max_request_bytes();
   out.keyset_check_interval = Parsed(copy.stateless().keyset_check_interval());
   out.redis_timeout = Parsed(copy.redis().timeout());

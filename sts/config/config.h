@@ -49,6 +49,10 @@ struct Settings {
 };
 absl::StatusOr<Settings> ResolveSettings(const StsConfig& config);
 
+// What server.completion_queues = 0 resolves to: one per CPU the process may
+// run on (its affinity), at least one.
+uint32_t DefaultCompletionQueues();
+
 // The dotted names of the fields whose values differ between two
 // configurations ("tokens.max_lifetime", "policy"), in field order. Message
 // fields are compared field by field, except `policy`, named as a whole.

@@ -1,5 +1,7 @@
 #include "sts/config/config.h"
 
+#include <sched.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -40,6 +42,30 @@ TEST(ConfigTest, FillsEveryDefault) {
   EXPECT_EQ(s->tokens.max_lifetime, absl::Hours(12));
   EXPECT_EQ(s->clock_skew, absl::Minutes(5));
   EXPECT_GE(s->completion_queues, 1u);
+}
+
+TEST(ConfigTest, DefaultCompletionQueuesFollowTheCpusTheProcessMayRunOn) {
+  StsConfig c = Minimal();
+  ASSERT_TRUE(ApplyDefaultsAndValidate(&c).ok());
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+  EXPECT_EQ(ResolveSettings(c)->completion_queues, static_cast<unsigned>(CPU_COUNT(&all)));
+  // Pinned to one CPU (as taskset or a one-CPU cpuset would): one queue.
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &all)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const unsigned pinned = ResolveSettings(c)->completion_queues;
+  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
+  EXPECT_EQ(pinned, 1u);
+  // An explicit count is kept whatever the CPUs.
+  c.mutable_server()->set_completion_queues(3);
+  EXPECT_EQ(ResolveSettings(c)->completion_queues, 3u);
 }
 
 TEST(ConfigTest, TheTlsFilesAreReloadedEveryMinuteByDefaultAndWithinBounds) {

@@ -34,6 +34,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "noop.grpc.pb.h"
+#include "sts/config/config.h"
 #include "sts/config/sts_config.pb.h"
 #include "sts/server/async_unary.h"
 #include "sts/server/credentials.h"
@@ -95,9 +96,9 @@ int main(int argc, char** argv) {
       sts::server::MutualTlsCredentials(tls);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
 
-  // The same rule as sts/config's ResolveSettings for completion_queues = 0.
+  // The same rule as sts_server's for completion_queues = 0.
   uint32_t queue_count = absl::GetFlag(FLAGS_completion_queues);
-  if (queue_count == 0) queue_count = std::max(1u, std::thread::hardware_concurrency());
+  if (queue_count == 0) queue_count = sts::config::DefaultCompletionQueues();
 
   if (absl::GetFlag(FLAGS_sts_extras)) {
     grpc::EnableDefaultHealthCheckService(true);
