@@ -112,6 +112,8 @@ class Keyring {
  private:
   struct PendingKey;
   struct Record;
+  struct RecordHash;
+  struct RecordEq;
   struct Shard;
   static constexpr size_t kShards = 64;
 

@@ -58,6 +58,26 @@ TEST_F(KeyringTest, StoresAndFindsATokenWithItsKey) {
   EXPECT_EQ(keyring.stats().live, 1u);
 }
 
+TEST_F(KeyringTest, AnIdentifierAlreadyStoredIsRefusedAndTheStoredContextKept) {
+  Keyring keyring(limits_);
+  const TokenId id = NewId();
+  ASSERT_TRUE(keyring.Insert(id, "alice", "spiffe://rp", 1, Key(7), Timeline(kT0, absl::Hours(1))).ok());
+  const absl::Status again =
+      keyring.Insert(id, "mallory", "", 1, Key(9), Timeline(kT0, absl::Hours(2)));
+  EXPECT_EQ(again.code(), absl::StatusCode::kInternal);
+  std::optional<TokenView> view = keyring.Find(id, kT0, /*with_keys=*/true);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->principal, "alice");
+  EXPECT_EQ(view->expires, kT0 + absl::Hours(1));
+  ASSERT_EQ(view->keys.size(), 1u);
+  EXPECT_EQ(Bytes(view->keys[0].key), Key(7));
+  EXPECT_EQ(keyring.stats().live, 1u);
+  EXPECT_EQ(keyring.stats().records, 1u);
+  // The refused insert took no quota: another context for mallory fits.
+  EXPECT_TRUE(keyring.Insert(NewId(), "mallory", "", 1, Key(9), Timeline(kT0, absl::Hours(1))).ok());
+  EXPECT_EQ(keyring.stats().live, 2u);
+}
+
 TEST_F(KeyringTest, FindWithoutKeysCopiesNoKey) {
   Keyring keyring(limits_);
   const TokenId id = NewId();
