@@ -841,7 +841,14 @@ int Run() {
       interval_start_ns = window_start_ns;
       interval_server = server_before;
     }
-    if (interval_ns > 0 && window_start_ns != 0 && now - interval_start_ns >= interval_ns) {
+    const bool done_by_time =
+        window_start_ns != 0 && settings.count == 0 && now - window_start_ns >= duration_ns;
+    // The window's end closes the open interval too: the 100-ms ticks drift,
+    // so the last full interval would otherwise end just after the window
+    // and never be reported.
+    if (interval_ns > 0 && window_start_ns != 0 &&
+        (now - interval_start_ns >= interval_ns ||
+         (done_by_time && now - interval_start_ns >= interval_ns / 2))) {
       const int64_t ok_now = shared.measured_ok.load();
       const int64_t measured_now = shared.measured.load();
       Interval i;
@@ -866,8 +873,6 @@ int Run() {
       interval_server = i.server;
     }
     const bool done_by_count = shared.stop.load();
-    const bool done_by_time =
-        window_start_ns != 0 && settings.count == 0 && now - window_start_ns >= duration_ns;
     if (done_by_time) {
       shared.measure_end_ns.store(now);
       shared.stop.store(true);

@@ -767,8 +767,10 @@ def md_closed(add, report):
     add(f"Closed loop, {headline} calls in flight, median QPS of {run.get('repeat', 1)} "
         "interleaved repetition(s) per configuration. The ceiling is the fastest no-op "
         "configuration; each STS row is taken at its own fastest. `server.completion_queues` "
-        f"resolves to {closed['default_queues'] or 'none of these'} by default on this "
-        f"{run.get('cpus', '?')}-CPU machine (bench_suite.sh finds it by thread count); "
+        f"resolves to {closed['default_queues'] or 'none of these'} by default for the "
+        + (f"server pinned to one of this machine's {run.get('cpus', '?')} CPUs"
+           if run.get("pinned") else f"server on this {run.get('cpus', '?')}-CPU machine")
+        + " (one per CPU the process may run on; bench_suite.sh finds it by thread count); "
         "**bold**: the fastest configuration of the row, with each repetition in brackets.")
     add("")
     add("| row | " + " | ".join("default" if q == "0" else f"{q} queue(s)" for q in qs) +
@@ -926,8 +928,9 @@ def md_sustained(add, report):
     add(f"Each RPC for {run.get('sustained_duration')} on a fresh server at the headline "
         f"concurrency and the default configuration, figures every "
         f"{run.get('sustained_interval')}. Issue asks for a "
-        f"{run.get('sustained_issue_lifetime')} lifetime, so its live set reaches a steady "
-        "state (rate x lifetime) inside the run; Renew's replay cache fills for its window "
+        f"{run.get('sustained_issue_lifetime')} lifetime and its server forgets a record as "
+        "long after expiry (tokens.retention), so its live set reaches a steady state (rate x "
+        "twice the lifetime) inside the run; Renew's replay cache fills for its window "
         "(tokens.clock_skew, 5 min) and then holds.")
     add("")
     add("| RPC | whole run calls/s | short run | steady state (last interval) | lowest interval "
