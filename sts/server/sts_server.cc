@@ -13,7 +13,6 @@
 #include "client/wire/grpc_status.h"
 #include "client/wire/scrub.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/server_builder.h"
@@ -138,11 +137,12 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
                            static_cast<unsigned int>(absl::ToInt64Seconds(settings_.tls_reload_interval)));
   if (!credentials.ok()) return credentials.status();
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
   builder.RegisterService(&service_);
+  health_ = std::make_unique<HealthService>(&serving_, std::vector<std::string>{kServiceName});
+  builder.RegisterService(health_->service());
   builder.SetMaxReceiveMessageSize(static_cast<int>(settings_.max_request_bytes));
   for (uint32_t i = 0; i < settings_.completion_queues; ++i) {
     queues_.push_back(builder.AddCompletionQueue());
@@ -152,7 +152,6 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
     return absl::UnavailableError(
         absl::StrCat("cannot serve on ", config.listen_address(), " (address in use?)"));
   }
-  server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
 
   if (!config.health_listen_address().empty()) {
     grpc::ServerBuilder health_builder;
@@ -162,21 +161,20 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
     health_builder.SetOption(std::make_unique<WithoutReflection>());
     health_builder.AddListeningPort(config.health_listen_address(),
                                     grpc::InsecureServerCredentials(), &health_port_);
-    // The health service runs on gRPC's callback API, which a builder accepts
-    // only beside a polled completion queue: one, with a thread that only
-    // ever sees its shutdown.
+    health_port_health_ =
+        std::make_unique<HealthService>(&serving_, std::vector<std::string>{kServiceName});
+    health_builder.RegisterService(health_port_health_->service());
     health_queue_ = health_builder.AddCompletionQueue();
     health_server_ = health_builder.BuildAndStart();
     if (health_server_ == nullptr || health_port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot serve health on ",
                                                  config.health_listen_address()));
     }
-    health_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+    health_port_health_->Serve(health_queue_.get());
     health_queue_thread_ = std::thread([cq = health_queue_.get()] {
       void* tag;
       bool ok;
-      while (cq->Next(&tag, &ok)) {
-      }
+      while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
     });
   }
 
@@ -199,6 +197,8 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   }
 
   RegisterMethods();
+  for (auto& queue : queues_) health_->Serve(queue.get());
+  serving_.store(true, std::memory_order_release);
   for (auto& queue : queues_) {
     grpc::ServerCompletionQueue* cq = queue.get();
     queue_threads_.emplace_back([cq] {
@@ -458,9 +458,8 @@ void StsServer::Shutdown() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
+  serving_.store(false, std::memory_order_release);
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoSeconds(settings_.drain_timeout));
   }

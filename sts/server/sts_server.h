@@ -1,6 +1,7 @@
 #ifndef STS_SERVER_STS_SERVER_H_
 #define STS_SERVER_STS_SERVER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "sts/replay/in_memory_replay_cache.h"
 #include "sts/replay/replay_cache.h"
 #include "sts/replicas/replica_state.h"
+#include "sts/server/health_service.h"
 #include "sts/server/tls_files.h"
 #include "sts/server/worker_pool.h"
 #include "sts/token/context_store.h"
@@ -144,6 +146,10 @@ class StsServer {
   std::unique_ptr<WorkerPool> redis_pool_;
 
   sts::v1::SecurityTokenService::AsyncService service_;
+  // What both ports' health services answer; false from shutdown on.
+  std::atomic<bool> serving_{false};
+  std::unique_ptr<HealthService> health_;            // on server_
+  std::unique_ptr<HealthService> health_port_health_;  // on health_server_
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
   std::unique_ptr<grpc::ServerCompletionQueue> health_queue_;

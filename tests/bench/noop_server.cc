@@ -12,11 +12,13 @@
 //   noop_server --client_ca=ca.pem --cert=server.pem --key=server.key
 //               --listen=127.0.0.1:0 --port_file=/tmp/port
 //
-// --sts_extras adds what sts_server registers besides its own service (the
-// default health service and reflection), to measure what they cost.
+// --sts_extras adds what sts_server registers besides its own service (its
+// health service and gRPC's reflection), to measure what they cost.
+
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -30,13 +32,13 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "noop.grpc.pb.h"
 #include "sts/config/config.h"
 #include "sts/config/sts_config.pb.h"
 #include "sts/server/async_unary.h"
+#include "sts/server/health_service.h"
 #include "sts/server/credentials.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on (port 0: any free port)");
@@ -48,7 +50,7 @@ ABSL_FLAG(uint32_t, completion_queues, 0,
           "completion queues, one polling thread each; 0: one per CPU, as sts_server's "
           "server.completion_queues");
 ABSL_FLAG(bool, sts_extras, false,
-          "also enable gRPC's default health service and reflection, as sts_server does");
+          "also serve the health service and reflection, as sts_server does");
 
 namespace {
 
@@ -100,15 +102,17 @@ int main(int argc, char** argv) {
   uint32_t queue_count = absl::GetFlag(FLAGS_completion_queues);
   if (queue_count == 0) queue_count = sts::config::DefaultCompletionQueues();
 
-  if (absl::GetFlag(FLAGS_sts_extras)) {
-    grpc::EnableDefaultHealthCheckService(true);
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  }
+  // sts_server's health service (on these queues) and gRPC's reflection.
+  const bool sts_extras = absl::GetFlag(FLAGS_sts_extras);
+  const std::atomic<bool> serving{true};
+  sts::server::HealthService health(&serving, {"bench.v1.Noop"});
+  if (sts_extras) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   Service service;
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *credentials, &port);
   builder.RegisterService(&service);
+  if (sts_extras) builder.RegisterService(health.service());
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
   for (uint32_t i = 0; i < queue_count; ++i) queues.push_back(builder.AddCompletionQueue());
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
   };
   for (auto& queue : queues) {
     for (int i = 0; i < kCallsPerMethodPerQueue; ++i) NoopCall::Start(&method, queue.get());
+    if (sts_extras) health.Serve(queue.get());
   }
   std::vector<std::thread> threads;
   for (auto& queue : queues) {
