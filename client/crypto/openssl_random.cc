@@ -81,7 +81,11 @@ absl::Status DrawBuffered(Buffer& buffer, absl::Span<uint8_t> out, bool wipe) {
   if (size - buffer.used < out.size()) {
     if (wipe) SecureZero(buffer.bytes.data() + buffer.used, size - buffer.used);
     buffer.used = size;
-    if (absl::Status s = RandomFill(buffer.bytes); !s.ok()) return s;
+    if (absl::Status s = RandomFill(buffer.bytes); !s.ok()) {
+      // Whatever the generator wrote before failing is not handed out.
+      if (wipe) SecureZero(buffer.bytes.data(), size);
+      return s;
+    }
     buffer.used = 0;
   }
   uint8_t* next = buffer.bytes.data() + buffer.used;
