@@ -83,24 +83,27 @@ TEST(RandomPublicFillTest, LargeAndEmptyRequests) {
   EXPECT_TRUE(RandomPublicFill({}).ok());
 }
 
-TEST(RandomPublicFillTest, ForkedChildNeverRepeatsTheParentsBytes) {
-  // Fill the parent's buffer first, so the child inherits unused bytes.
-  std::array<uint8_t, 16> warm{};
-  ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(warm)).ok());
+// Draws once in the parent (so the child inherits a partly used buffer),
+// forks, and draws once in each: `fill` must give them different bytes, and
+// the child's must not be all zeros (a wiped-on-fork buffer handed out).
+template <size_t N>
+void ExpectForkedChildDrawsItsOwnBytes(absl::Status (*fill)(absl::Span<uint8_t>)) {
+  std::array<uint8_t, N> warm{};
+  ASSERT_TRUE(fill(absl::MakeSpan(warm)).ok());
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    std::array<uint8_t, 16> mine{};
-    const bool ok = RandomPublicFill(absl::MakeSpan(mine)).ok();
+    std::array<uint8_t, N> mine{};
+    const bool ok = fill(absl::MakeSpan(mine)).ok() && mine != std::array<uint8_t, N>{};
     const ssize_t n = ok ? write(fds[1], mine.data(), mine.size()) : -1;
     _exit(n == static_cast<ssize_t>(mine.size()) ? 0 : 1);
   }
   close(fds[1]);
-  std::array<uint8_t, 16> parent{};
-  ASSERT_TRUE(RandomPublicFill(absl::MakeSpan(parent)).ok());
-  std::array<uint8_t, 16> from_child{};
+  std::array<uint8_t, N> parent{};
+  ASSERT_TRUE(fill(absl::MakeSpan(parent)).ok());
+  std::array<uint8_t, N> from_child{};
   ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()),
             static_cast<ssize_t>(from_child.size()));
   close(fds[0]);
@@ -108,6 +111,10 @@ TEST(RandomPublicFillTest, ForkedChildNeverRepeatsTheParentsBytes) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_NE(parent, from_child);
+}
+
+TEST(RandomPublicFillTest, ForkedChildNeverRepeatsTheParentsBytes) {
+  ExpectForkedChildDrawsItsOwnBytes<16>(&RandomPublicFill);
 }
 
 TEST(RandomSecretFillTest, ManyDrawsAcrossRefillsAllDiffer) {
@@ -140,31 +147,7 @@ TEST(RandomSecretFillTest, OddSizesLargeAndEmptyRequests) {
 }
 
 TEST(RandomSecretFillTest, ForkedChildNeverRepeatsTheParentsPendingKeys) {
-  // The parent's buffer holds pending bytes when the child is forked.
-  std::array<uint8_t, 32> warm{};
-  ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(warm)).ok());
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::array<uint8_t, 32> mine{};
-    const bool ok = RandomSecretFill(absl::MakeSpan(mine)).ok() &&
-                    mine != std::array<uint8_t, 32>{};
-    const ssize_t n = ok ? write(fds[1], mine.data(), mine.size()) : -1;
-    _exit(n == static_cast<ssize_t>(mine.size()) ? 0 : 1);
-  }
-  close(fds[1]);
-  std::array<uint8_t, 32> parent{};
-  ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(parent)).ok());
-  std::array<uint8_t, 32> from_child{};
-  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()),
-            static_cast<ssize_t>(from_child.size()));
-  close(fds[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_NE(parent, from_child);
+  ExpectForkedChildDrawsItsOwnBytes<32>(&RandomSecretFill);
 }
 
 TEST(RandomSecretFillTest, ThreadsDrawDistinctKeys) {
