@@ -135,7 +135,9 @@ TEST(RandomSecretFillTest, OddSizesLargeAndEmptyRequests) {
                    64u, 64u, 64u, 64u, 64u, 64u}) {
     std::vector<uint8_t> out(n, 0);
     ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(out)).ok());
-    if (n >= 16) EXPECT_TRUE(seen.insert(out).second);
+    if (n >= 16) {
+      EXPECT_TRUE(seen.insert(out).second);
+    }
   }
   std::vector<uint8_t> big(1000, 0);  // above the buffered size: direct draw
   ASSERT_TRUE(RandomSecretFill(absl::MakeSpan(big)).ok());
