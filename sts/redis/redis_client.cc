@@ -1,8 +1,10 @@
 #include "sts/redis/redis_client.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
 #include "sts/redis/redis_connection.h"
@@ -65,6 +67,24 @@ absl::Status RedisClient::Unavailable(const absl::Status& why) {
                       "the STS cannot reach its shared state (Redis); retry later");
 }
 
+namespace {
+
+// Error replies by which Redis says "not now" rather than "never": loading
+// its data after a restart, running a long script, a replica or cluster
+// between primaries. The caller may retry, so they are UNAVAILABLE, not
+// INTERNAL.
+bool IsTransient(const std::string& redis_error) {
+  for (const char* prefix : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY"}) {
+    if (absl::StartsWith(redis_error, prefix) &&
+        (redis_error.size() == std::strlen(prefix) || redis_error[std::strlen(prefix)] == ' ')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status RedisClient::Refused(const std::string& redis_error) {
   Log(absl::StrCat("refused a command: ", redis_error));
   return wire::Refuse(wire::Refusal::kInternal, "the STS's shared state (Redis) refused a command");
@@ -95,6 +115,10 @@ absl::StatusOr<RedisReply> RedisClient::RunOnce(const std::vector<std::string>& 
     }
     absl::StatusOr<RedisReply> reply = connection->Command(args, deadline);
     if (reply.ok()) {
+      if (reply->type == RedisReply::Type::kError && IsTransient(reply->text)) {
+        // Dropped, not pooled: a READONLY one may point at a demoted primary.
+        return Unavailable(absl::UnavailableError(absl::StrCat("not ready: ", reply->text)));
+      }
       Release(std::move(connection));
       if (reply->type == RedisReply::Type::kError) return Refused(reply->text);
       return reply;

@@ -59,8 +59,10 @@ class RedisClient {
   RedisClient& operator=(const RedisClient&) = delete;
 
   // Runs one command. UNAVAILABLE (wst:RequestFailed) when Redis cannot be
-  // reached, verified or authenticated, or answers too late; INTERNAL
-  // (wst:RequestFailed) when it answers with an error.
+  // reached, verified or authenticated, answers too late, or answers that it
+  // is not ready (LOADING after a restart, BUSY, MASTERDOWN, TRYAGAIN,
+  // CLUSTERDOWN, READONLY); INTERNAL (wst:RequestFailed) for any other
+  // error reply.
   absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
 
  private:

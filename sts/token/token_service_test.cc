@@ -236,7 +236,9 @@ TEST_P(TokenServiceTest, IssueRefusesOversizedFieldsBeforeAnyWork) {
   request.set_applies_to(std::string(4096, 'a'));
   RequestSecurityTokenResponse r;
   EXPECT_EQ(wire::FaultNameOf(service_->Issue(kAlice, request, &r)), "wst:InvalidRequest");
-  if (!Stateless()) EXPECT_EQ(sts_->keyring_stats()->live, 0u);
+  if (!Stateless()) {
+    EXPECT_EQ(sts_->keyring_stats()->live, 0u);
+  }
 }
 
 TEST_P(TokenServiceTest, IssueAppliesPolicy) {

@@ -290,7 +290,9 @@ TEST_F(ClusterTest, ARedisOutageFailsClosedForRenewAndCancelOnly) {
   EXPECT_EQ(ValidateReason(0, during.requested_security_token()), "valid");
   ASSERT_TRUE(redis_->Restart().ok());
   // The replicas reconnect by themselves.
-  EXPECT_TRUE(On(1).Renew(token.requested_security_token(), Key(token)).ok());
+  absl::StatusOr<RequestSecurityTokenResponse> after =
+      On(1).Renew(token.requested_security_token(), Key(token));
+  EXPECT_TRUE(after.ok()) << after.status();
 }
 
 // Revocation fails closed for keys: while Redis is away a replica cannot see

@@ -45,7 +45,17 @@ absl::StatusOr<std::unique_ptr<RedisProcess>> RedisProcess::Start(const Options&
   return redis;
 }
 
+int RedisProcess::ReadyLines() const {
+  const std::string log = ReadLog();
+  int lines = 0;
+  for (size_t at = log.find(kReady); at != std::string::npos; at = log.find(kReady, at + 1)) {
+    ++lines;
+  }
+  return lines;
+}
+
 absl::Status RedisProcess::Launch() {
+  const int ready_before = ReadyLines();
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int log = ::open((dir_ + "/redis.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -72,7 +82,10 @@ absl::Status RedisProcess::Launch() {
     ::_exit(127);
   }
   pid_ = pid;
-  // Ready once it accepts a connection.
+  // Ready once it says so in its log (the log is appended across restarts,
+  // so one more "Ready" line than before) and accepts a connection. Redis
+  // listens before it has loaded its data and answers LOADING until then, so
+  // an accepted connection alone is not ready.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
     int wstatus = 0;
@@ -88,7 +101,7 @@ absl::Status RedisProcess::Launch() {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
-    if (up) return absl::OkStatus();
+    if (up && ReadyLines() > ready_before) return absl::OkStatus();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return absl::DeadlineExceededError(absl::StrCat("redis-server did not listen on ", port_));

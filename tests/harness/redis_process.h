@@ -45,7 +45,10 @@ class RedisProcess {
   std::string ReadLog() const;
 
  private:
+  static constexpr const char* kReady = "Ready to accept connections";
   absl::Status Launch();
+  // How many times the log says Redis became ready.
+  int ReadyLines() const;
   Options options_;
   pid_t pid_ = -1;
   int port_ = 0;
