@@ -1,10 +1,9 @@
 #include "sts/redis/redis_client.h"
 
 #include <cstdio>
-#include <cstring>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "client/wire/fault.h"
 #include "sts/redis/redis_connection.h"
@@ -73,12 +72,11 @@ namespace {
 // its data after a restart, running a long script, a replica or cluster
 // between primaries. The caller may retry, so they are UNAVAILABLE, not
 // INTERNAL.
-bool IsTransient(const std::string& redis_error) {
-  for (const char* prefix : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY"}) {
-    if (absl::StartsWith(redis_error, prefix) &&
-        (redis_error.size() == std::strlen(prefix) || redis_error[std::strlen(prefix)] == ' ')) {
-      return true;
-    }
+bool IsTransient(absl::string_view redis_error) {
+  const absl::string_view word = redis_error.substr(0, redis_error.find(' '));
+  for (absl::string_view transient :
+       {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY"}) {
+    if (word == transient) return true;
   }
   return false;
 }
