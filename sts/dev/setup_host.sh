@@ -19,7 +19,8 @@ packages=(
   libwss4j-java libxml-security-java libcommons-logging-java libslf4j-java
 )
 if [[ ${1:-} == --container ]]; then
-  packages+=(podman runc debootstrap)
+  # catatonit: podman kube play builds its local pause image from it.
+  packages+=(podman runc debootstrap catatonit)
 fi
 
 missing=()
