@@ -50,6 +50,14 @@ class AsyncCall {
   virtual void Proceed(bool ok) = 0;
 };
 
+// The loop of a thread that serves `cq`: hands each tag to its call until
+// the queue is shut down and drained.
+inline void RunQueue(grpc::CompletionQueue* cq) {
+  void* tag;
+  bool ok;
+  while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
+}
+
 // One unary method served asynchronously: `Service` is a generated
 // `X::AsyncService` and `request` its `RequestY` member.
 template <class Service, class Request, class Response>

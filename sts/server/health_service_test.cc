@@ -32,11 +32,7 @@ class HealthServiceTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     health_->Serve(queue_.get());
-    thread_ = std::thread([cq = queue_.get()] {
-      void* tag;
-      bool ok;
-      while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
-    });
+    thread_ = std::thread([cq = queue_.get()] { RunQueue(cq); });
     stub_ = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   }

@@ -141,7 +141,9 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
   builder.RegisterService(&service_);
-  health_ = std::make_unique<HealthService>(&serving_, std::vector<std::string>{kServiceName});
+  // The services health reports on, the same on both ports.
+  const std::vector<std::string> health_services{kServiceName};
+  health_ = std::make_unique<HealthService>(&serving_, health_services);
   builder.RegisterService(health_->service());
   builder.SetMaxReceiveMessageSize(static_cast<int>(settings_.max_request_bytes));
   for (uint32_t i = 0; i < settings_.completion_queues; ++i) {
@@ -161,8 +163,7 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
     health_builder.SetOption(std::make_unique<WithoutReflection>());
     health_builder.AddListeningPort(config.health_listen_address(),
                                     grpc::InsecureServerCredentials(), &health_port_);
-    health_port_health_ =
-        std::make_unique<HealthService>(&serving_, std::vector<std::string>{kServiceName});
+    health_port_health_ = std::make_unique<HealthService>(&serving_, health_services);
     health_builder.RegisterService(health_port_health_->service());
     health_queue_ = health_builder.AddCompletionQueue();
     health_server_ = health_builder.BuildAndStart();
@@ -171,11 +172,7 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
                                                  config.health_listen_address()));
     }
     health_port_health_->Serve(health_queue_.get());
-    health_queue_thread_ = std::thread([cq = health_queue_.get()] {
-      void* tag;
-      bool ok;
-      while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
-    });
+    health_queue_thread_ = std::thread([cq = health_queue_.get()] { RunQueue(cq); });
   }
 
   if (metrics_ != nullptr) {
@@ -201,11 +198,7 @@ absl::Status StsServer::Init(const sts::config::StsConfig& input) {
   serving_.store(true, std::memory_order_release);
   for (auto& queue : queues_) {
     grpc::ServerCompletionQueue* cq = queue.get();
-    queue_threads_.emplace_back([cq] {
-      void* tag;
-      bool ok;
-      while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
-    });
+    queue_threads_.emplace_back([cq] { RunQueue(cq); });
   }
   sweeper_ = std::thread([this, interval = settings_.sweep_interval] { SweeperLoop(interval); });
   return absl::OkStatus();

@@ -136,11 +136,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (auto& queue : queues) {
     grpc::ServerCompletionQueue* cq = queue.get();
-    threads.emplace_back([cq] {
-      void* tag;
-      bool ok;
-      while (cq->Next(&tag, &ok)) static_cast<sts::server::AsyncCall*>(tag)->Proceed(ok);
-    });
+    threads.emplace_back([cq] { sts::server::RunQueue(cq); });
   }
 
   std::printf("noop_server: serving bench.v1.Noop over mutual TLS on port %d, %u queues\n", port,
