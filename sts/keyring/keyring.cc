@@ -94,6 +94,9 @@ Keyring::Keyring(const Limits& limits)
     : limits_(limits),
       principals_(std::make_unique<InternTable>()),
       audiences_(std::make_unique<InternTable>()) {
+  // The memory target (bytes per live context, docs/BENCHMARKS.md) rests on
+  // this size: a new field must be paid for elsewhere.
+  static_assert(sizeof(Record) <= 152, "Keyring::Record grew past 152 bytes");
   limits_.max_pending_keys =
       std::clamp<uint32_t>(limits_.max_pending_keys, 1, kMaxPendingKeysLimit);
   const size_t pending_block = limits_.max_pending_keys * sizeof(PendingKey);
@@ -151,13 +154,6 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
 
   Shard& shard = ShardFor(id);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
-  if (shard.records.contains(id)) {  // 122 random bits collided: treat as a failure, never overwrite
-    owner->live_tokens.fetch_sub(1, std::memory_order_relaxed);
-    live_.fetch_sub(1, std::memory_order_relaxed);
-    principals_->Release(owner);
-    audiences_->Release(audience);
-    return Refuse(Refusal::kInternal, "identifier collision; retry");
-  }
   Record* record = shard.pool.New();
   record->id = id.bytes();
   std::memcpy(record->key, key.data(), key.size());
@@ -172,7 +168,16 @@ absl::Status Keyring::Insert(const TokenId& id, absl::string_view principal,
   record->origin_us = record->created_us;
   record->principal = owner;
   record->applies_to = audience;
-  shard.records.insert(record);
+  // One lookup: the insert itself finds a collision (122 random bits
+  // collided), treated as a failure, never an overwrite.
+  if (!shard.records.insert(record).second) {
+    shard.pool.Delete(record);  // zeroizes the slot, key included
+    owner->live_tokens.fetch_sub(1, std::memory_order_relaxed);
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    principals_->Release(owner);
+    audiences_->Release(audience);
+    return Refuse(Refusal::kInternal, "identifier collision; retry");
+  }
   return absl::OkStatus();
 }
 
