@@ -8,15 +8,25 @@ namespace sts::token {
 namespace {
 
 constexpr absl::string_view kPrefix = "urn:uuid:";
-// Offsets of the hyphens within the 36-character UUID text.
-constexpr int kHyphens[] = {8, 13, 18, 23};
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values by byte, -1 for anything else: one load per digit on a
+// path every Renew, Cancel and Validate takes.
+struct HexTable {
+  int8_t value[256];
+  constexpr HexTable() : value() {
+    for (int c = 0; c < 256; ++c) value[c] = -1;
+    for (int c = 0; c < 10; ++c) value['0' + c] = static_cast<int8_t>(c);
+    for (int c = 0; c < 6; ++c) {
+      value['a' + c] = static_cast<int8_t>(10 + c);
+      value['A' + c] = static_cast<int8_t>(10 + c);
+    }
+  }
+};
+constexpr HexTable kHex;
+
+// Where each byte's two digits start in the 36-character UUID text
+// (8-4-4-4-12 digits, hyphens at 8, 13, 18 and 23).
+constexpr uint8_t kDigitsAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
 
 }  // namespace
 
@@ -32,28 +42,22 @@ absl::StatusOr<TokenId> TokenId::Generate() {
 }
 
 std::optional<TokenId> TokenId::Parse(absl::string_view urn) {
-  if (urn.size() != kPrefix.size() + 36 ||
-      !absl::StartsWithIgnoreCase(urn, kPrefix)) {
+  if (urn.size() != kPrefix.size() + 36 || !absl::StartsWithIgnoreCase(urn, kPrefix)) {
     return std::nullopt;
   }
-  const absl::string_view text = urn.substr(kPrefix.size());
-  TokenId id;
-  size_t out = 0;
-  int hyphen = 0;
-  for (size_t i = 0; i < text.size();) {
-    if (hyphen < 4 && static_cast<int>(i) == kHyphens[hyphen]) {
-      if (text[i] != '-') return std::nullopt;
-      ++hyphen;
-      ++i;
-      continue;
-    }
-    const int hi = HexValue(text[i]);
-    const int lo = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
-    if (hi < 0 || lo < 0 || out >= id.bytes_.size()) return std::nullopt;
-    id.bytes_[out++] = static_cast<uint8_t>(hi << 4 | lo);
-    i += 2;
+  const auto* text = reinterpret_cast<const unsigned char*>(urn.data() + kPrefix.size());
+  if (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+    return std::nullopt;
   }
-  if (out != id.bytes_.size() || hyphen != 4) return std::nullopt;
+  TokenId id;
+  int invalid = 0;  // negative once any digit was not hex
+  for (size_t i = 0; i < id.bytes_.size(); ++i) {
+    const int hi = kHex.value[text[kDigitsAt[i]]];
+    const int lo = kHex.value[text[kDigitsAt[i] + 1]];
+    invalid |= hi | lo;
+    id.bytes_[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  if (invalid < 0) return std::nullopt;
   return id;
 }
 

@@ -2,6 +2,7 @@
 
 #include <regex>
 #include <set>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -51,6 +52,21 @@ TEST(TokenIdTest, RefusesMalformedText) {
            "urn:uuid:6ba7b810-9dad-41d1-80b4-00c04fd430c\n",
        }) {
     EXPECT_FALSE(TokenId::Parse(text).has_value()) << text;
+  }
+}
+
+TEST(TokenIdTest, RefusesAnyOneCharacterOutOfPlace) {
+  const std::string good = "urn:uuid:6ba7b810-9dad-41d1-80b4-00c04fd430c8";
+  ASSERT_TRUE(TokenId::Parse(good).has_value());
+  for (size_t i = 0; i < good.size(); ++i) {
+    const bool hyphen = good[i] == '-';
+    // A non-hex letter, a byte that is not ASCII, a NUL, and a hyphen where
+    // a digit belongs or a digit where a hyphen belongs.
+    for (char c : {'g', '\xc3', '\0', hyphen ? '0' : '-'}) {
+      std::string bad = good;
+      bad[i] = c;
+      EXPECT_FALSE(TokenId::Parse(bad).has_value()) << "position " << i;
+    }
   }
 }
 
