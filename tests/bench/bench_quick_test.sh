@@ -38,3 +38,6 @@ expect_refusal "not a bench_suite.sh result" /usr/bin/python3 "$bench/report.py"
   --pki_script "$root/sts/dev/make_pki.sh" --out "$out"
 /usr/bin/python3 "$bench/report.py" --results "$out" --json "$out/report.json" \
   --markdown "$out/BENCHMARKS.md" --check
+# The open-loop window is its own (--open_duration), and the report says it.
+grep -q "0.5 s per repetition" "$out/BENCHMARKS.md" ||
+  { echo "the report does not give the open-loop window" >&2; exit 1; }

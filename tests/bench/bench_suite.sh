@@ -49,6 +49,8 @@
 #   --repeat 3              measurements of each headline configuration
 #   --queues "1 NPROC"      completion-queue counts tried at the headline
 #   --duration 10 --warmup 2   seconds per point
+#   --open_duration 30      seconds per open-loop point: one VM stall of
+#                           0.1-0.2 s sets the p99 of a short window
 #   --channels 1            connections per load generator
 #   --no_pin                no taskset
 #   --server_cpu 0 --client_cpu 1
@@ -70,7 +72,7 @@ pin=1 server_cpu=0 client_cpu=1 micro_min_time=0.5 micro_repetitions=3
 memory_tokens=1000000 rpcs="noop issue validate renew"
 sections="closed open protected scale variants micro memory"
 queues="1 $nproc" protected_in_flight="1 32" protected_repeat= protected_payload=64
-forget_every=10000 scale="1000 100000 1000000" variant_repeat=1
+forget_every=10000 scale="1000 100000 1000000" variant_repeat=1 open_duration=30
 sustained=0 sustained_minutes=6 sustained_interval=60s sustained_issue_lifetime=60s
 while (($#)); do
   case $1 in
@@ -86,6 +88,7 @@ while (($#)); do
     --queues) queues=$2; shift ;;
     --duration) duration=$2; shift ;;
     --warmup) warmup=$2; shift ;;
+    --open_duration) open_duration=$2; shift ;;
     --channels) channels=$2; shift ;;
     --no_pin) pin=0 ;;
     --server_cpu) server_cpu=$2; shift ;;
@@ -118,6 +121,7 @@ if ((quick)); then
   # Every section and row, each for a fraction of a second: figures
   # meaningless, but every code path of the harness runs.
   sweep=8 headline=8 repeat=1 duration=0.5 warmup=0.2 micro_min_time=0.01 micro_repetitions=1
+  open_duration=0.5
   memory_tokens=100000 protected_in_flight=2 protected_repeat=1 forget_every=200
   scale="500 2000" sustained_duration=1.5s sustained_interval=0.5s
   load_flags=(--validate_tokens=64)
@@ -428,14 +432,17 @@ PY
     noop_q=$(best_config noop | cut -d' ' -f2) noopmin_q=$(best_config noopmin | cut -d' ' -f2)
     for ((rep = 1; rep <= repeat; rep++)); do
       measure_row issue "$issue_q" 1024 \
-        "$out/load/open/issue_q${issue_q}_rate${rate}_r$rep.json" --rate="$rate"
+        "$out/load/open/issue_q${issue_q}_rate${rate}_r$rep.json" --rate="$rate" \
+        --duration="${open_duration}s"
       if [[ -n $noop_q ]]; then
         measure_row noop "$noop_q" 1024 \
-          "$out/load/open/noop_q${noop_q}_rate${rate}_r$rep.json" --rate="$rate"
+          "$out/load/open/noop_q${noop_q}_rate${rate}_r$rep.json" --rate="$rate" \
+          --duration="${open_duration}s"
       fi
       if [[ -n $noopmin_q ]]; then
         measure_row noopmin "$noopmin_q" 1024 \
-          "$out/load/open/noopmin_q${noopmin_q}_rate${rate}_r$rep.json" --rate="$rate"
+          "$out/load/open/noopmin_q${noopmin_q}_rate${rate}_r$rep.json" --rate="$rate" \
+          --duration="${open_duration}s"
       fi
     done
   else
@@ -605,6 +612,7 @@ numbers() { echo "[$(echo "$1" | xargs | tr ' ' ',')]"; }
 cat >"$out/run.json" <<EOF
 {"quick": $quick, "sections": $(words "$sections"), "sweep": $(numbers "$sweep"),
  "headline": $headline, "repeat": $repeat, "duration_s": $duration, "warmup_s": $warmup,
+ "open_duration_s": $open_duration,
  "channels": $channels, "pinned": $pin, "server_cpu": $server_cpu, "client_cpu": $client_cpu,
  "cpus": $nproc, "queues": $(numbers "$queues"), "sts_default_queues": $sts_default_queues,
  "protected_in_flight": $(numbers "$protected_in_flight"),

@@ -844,9 +844,11 @@ def md_headline(add, report):
     add("")
     if ol.get("issue") and ol.get("ceiling"):
         i, c = ol["issue"], ol["ceiling"]
+        window = report["run"].get("open_duration_s")
         add(f"Open loop at half the highest closed-loop Issue throughput "
             f"({i['target_rate']:,.0f} calls/s scheduled, latency from the scheduled start, at "
-            f"most {i['max_outstanding']} outstanding):")
+            f"most {i['max_outstanding']} outstanding"
+            + (f", {window} s per repetition" if window else "") + "):")
         add("")
         add("Each row is its repetition with the median p99 (every repetition's p99 in the "
             "last column).")
