@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 
@@ -20,7 +21,8 @@ size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 SecureSlabPool::SecureSlabPool(size_t slot_size)
     : slot_size_(RoundUp(slot_size, alignof(std::max_align_t))),
-      chunk_bytes_(RoundUp(kTargetChunkBytes,
+      // At least one slot per chunk, whatever the slot's size.
+      chunk_bytes_(RoundUp(std::max(kTargetChunkBytes, slot_size_),
                            static_cast<size_t>(sysconf(_SC_PAGESIZE)))) {}
 
 SecureSlabPool::~SecureSlabPool() {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdint>
 
 #include "gtest/gtest.h"
@@ -17,6 +18,22 @@ TEST(SecureSlabPoolTest, ReleasedSlotsAreZeroizedAndReused) {
   EXPECT_EQ(again, slot);  // LIFO reuse
   for (int i = 0; i < 128; ++i) EXPECT_EQ(again[i], 0) << i;
   EXPECT_EQ(pool.slots_in_use(), 1u);
+}
+
+TEST(SecureSlabPoolTest, ASlotLargerThanAChunkStillGetsOneToItself) {
+  constexpr size_t kBig = 300 * 1024;  // above the 256 KiB chunk
+  SecureSlabPool pool(kBig);
+  auto* a = static_cast<uint8_t*>(pool.Allocate());
+  auto* b = static_cast<uint8_t*>(pool.Allocate());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::fill(a, a + kBig, 0x11);  // the whole slot is usable
+  std::fill(b, b + kBig, 0x22);
+  EXPECT_EQ(a[kBig - 1], 0x11);  // and the two do not overlap
+  EXPECT_GE(pool.bytes_mapped(), 2 * kBig);
+  pool.Release(a);
+  pool.Release(b);
+  EXPECT_EQ(pool.slots_in_use(), 0u);
 }
 
 TEST(InternTableTest, SharesOneCopyAndForgetsItWithTheLastHolder) {
