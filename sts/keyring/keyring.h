@@ -128,6 +128,9 @@ class Keyring {
   bool Retire(Shard& shard, const token::TokenId& id, Record* record, token::TokenState state,
               absl::Time forget_after);
   void Erase(Shard& shard, const token::TokenId& id, Record* record);
+  // Erase without the index: quotas, keys and names released, the slot
+  // zeroized and freed. The caller removes `record` from the index.
+  void FreeRecord(Shard& shard, Record* record);
   absl::Status AcquireLiveQuota(Interned* principal);
 
   Limits limits_;

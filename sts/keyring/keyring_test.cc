@@ -261,15 +261,34 @@ TEST_F(KeyringTest, RetainedBudgetErasesRatherThanGrows) {
 }
 
 TEST_F(KeyringTest, ClearDropsEverything) {
+  limits_.max_live_per_principal = 100;
   Keyring keyring(limits_);
+  std::vector<TokenId> ids;
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(keyring.Insert(NewId(), "p" + std::to_string(i % 10), "aud", 1, Key(1),
+    ids.push_back(NewId());
+    ASSERT_TRUE(keyring.Insert(ids.back(), "p" + std::to_string(i % 10), "aud", 1, Key(1),
                                Timeline(kT0, absl::Hours(1))).ok());
   }
-  EXPECT_EQ(keyring.stats().live, 1000u);
-  keyring.Clear();
-  EXPECT_EQ(keyring.stats().live, 0u);
-  EXPECT_EQ(keyring.stats().records, 0u);
+  // Records in every state Clear meets: renewed (a pending key), cancelled
+  // (retained, keyless), live.
+  ASSERT_TRUE(keyring.Rotate(ids[0], kT0, Key(2), Timeline(kT0, absl::Hours(1)),
+                             kT0 + absl::Minutes(5), false).ok());
+  ASSERT_TRUE(keyring.Cancel(ids[1], kT0, kT0 + absl::Minutes(10)).ok());
+  EXPECT_EQ(keyring.stats().live, 999u);
+  EXPECT_EQ(keyring.stats().retained, 1u);
+  EXPECT_EQ(keyring.Clear(), 1000u);
+  const Keyring::Stats after = keyring.stats();
+  EXPECT_EQ(after.live, 0u);
+  EXPECT_EQ(after.retained, 0u);
+  EXPECT_EQ(after.records, 0u);
+  EXPECT_EQ(after.key_slots, 0u);
+  EXPECT_FALSE(keyring.Find(ids[0], kT0, true).has_value());
+  // Every quota came back: a principal that held its maximum gets it again.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(keyring.Insert(NewId(), "p0", "aud", 1, Key(3), Timeline(kT0, absl::Hours(1))).ok())
+        << i;
+  }
+  EXPECT_EQ(keyring.Clear(), 100u);
 }
 
 }  // namespace

@@ -379,6 +379,29 @@ void BM_Raw_ShardedMap_SweepScan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(tokens));
 }
 
+// ------------------------------------------------------------ shutdown
+
+// Keyring::Clear, what a server's shutdown does: every record erased and its
+// key zeroized. Per record, so a cost that grows faster than the records
+// shows as a rising time per item between the two sizes.
+void BM_Keyring_Clear(benchmark::State& state) {
+  const TokenTimeline timeline = LiveTimeline(absl::Now());
+  const uint64_t tokens = static_cast<uint64_t>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto ring = std::make_unique<Keyring>(BigLimits());
+    for (uint64_t n = 0; n < tokens; ++n) {
+      (void)ring->Insert(IdOf(n), Principal(n), Audience(n), 1, kKey, timeline);
+    }
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(ring->Clear());
+    state.PauseTiming();
+    ring.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(tokens));
+}
+
 BENCHMARK(BM_Keyring_Insert)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Raw_ShardedMap_Insert)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Keyring_Find)->Threads(1)->Threads(2)->UseRealTime();
@@ -387,6 +410,7 @@ BENCHMARK(BM_Keyring_Expire)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Raw_ShardedMap_Expire)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Keyring_SweepScan)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Raw_ShardedMap_SweepScan)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Keyring_Clear)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace sts::bench

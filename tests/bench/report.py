@@ -717,6 +717,14 @@ def analyse(results, commit):
         micro["sweep_scan_ns_per_live_token"] = scan["ns_per_op"]
         if raw_scan:
             micro["raw_sweep_scan_ns_per_live_token"] = raw_scan["ns_per_op"]
+    # Shutdown's Keyring::Clear per record at each size measured: flat when
+    # its cost grows with the records, rising when it grows faster.
+    clear = {}
+    for name, fig in figures.items():
+        parts = name.split("/")
+        if parts[0] == "BM_Keyring_Clear" and len(parts) > 1 and parts[1].isdigit():
+            clear[int(parts[1])] = fig["ns_per_op"]
+    micro["clear_ns_per_record"] = {str(n): clear[n] for n in sorted(clear)}
     # The same primitives and message protection on BoringSSL, informational:
     # the verdicts below stay on the default (OpenSSL 3) build.
     micro["boringssl"] = None
@@ -1155,6 +1163,11 @@ def md_micro(add, report):
             f", i.e. {micro['sweep_scan_ns_per_live_token'] * 1e6 / 1e9 * 1e3:.1f} ms of one "
             "core per sweep at 1,000,000 live contexts (one sweep per `tokens.sweep_interval`, "
             "1 s by default).")
+    if micro.get("clear_ns_per_record"):
+        add("")
+        add("Shutdown erases every record and zeroizes its key (`Keyring::Clear`): " +
+            ", ".join(f"{ns:.0f} ns per record at {int(n):,} records"
+                      for n, ns in micro["clear_ns_per_record"].items()) + ".")
     add("")
 
     mem = report.get("memory")
