@@ -21,29 +21,33 @@ TEST(SequenceWindowTest, AcceptsEachNumberOnceInAnyOrderInsideTheWindow) {
 }
 
 TEST(SequenceWindowTest, RefusesWhatFellBelowTheWindow) {
+  constexpr uint64_t kSize = SequenceWindow::kSize;
+  static_assert(kSize == 4096, "the size docs/PROTECTED_MESSAGE.md and the Python receiver use");
   SequenceWindow w;
-  EXPECT_EQ(w.Accept(5000), Result::kAccepted);
-  EXPECT_EQ(w.Accept(5000 - SequenceWindow::kSize + 1), Result::kAccepted);
-  EXPECT_EQ(w.Accept(5000 - SequenceWindow::kSize), Result::kTooOld);
+  EXPECT_EQ(w.Accept(5 * kSize), Result::kAccepted);
+  EXPECT_EQ(w.Accept(5 * kSize - kSize + 1), Result::kAccepted);
+  EXPECT_EQ(w.Accept(5 * kSize - kSize), Result::kTooOld);
   EXPECT_EQ(w.Accept(0), Result::kTooOld);
 }
 
 TEST(SequenceWindowTest, SlidingForgetsOnlyWhatLeftTheWindow) {
+  constexpr uint64_t kSize = SequenceWindow::kSize;
   SequenceWindow w;
-  for (uint64_t s = 1; s <= 3000; ++s) ASSERT_EQ(w.Accept(s), Result::kAccepted) << s;
-  for (uint64_t s = 3000 - SequenceWindow::kSize + 1; s <= 3000; ++s) {
+  for (uint64_t s = 1; s <= 3 * kSize; ++s) ASSERT_EQ(w.Accept(s), Result::kAccepted) << s;
+  for (uint64_t s = 3 * kSize - kSize + 1; s <= 3 * kSize; ++s) {
     ASSERT_EQ(w.Accept(s), Result::kReplayed) << s;
   }
   // A jump of more than the window clears it, and the bits reused for new
   // numbers start unseen.
-  EXPECT_EQ(w.Accept(10'000), Result::kAccepted);
-  EXPECT_EQ(w.Accept(9'999), Result::kAccepted);
-  EXPECT_EQ(w.Accept(10'000 - SequenceWindow::kSize + 1), Result::kAccepted);
+  const uint64_t jump = 10 * kSize;
+  EXPECT_EQ(w.Accept(jump), Result::kAccepted);
+  EXPECT_EQ(w.Accept(jump - 1), Result::kAccepted);
+  EXPECT_EQ(w.Accept(jump - kSize + 1), Result::kAccepted);
   // A jump of less than the window: the skipped numbers are unseen even
   // though their bits held older numbers.
-  EXPECT_EQ(w.Accept(10'500), Result::kAccepted);
-  EXPECT_EQ(w.Accept(10'000 + SequenceWindow::kSize / 4), Result::kAccepted);
-  EXPECT_EQ(w.Accept(10'000), Result::kReplayed);
+  EXPECT_EQ(w.Accept(jump + kSize / 2), Result::kAccepted);
+  EXPECT_EQ(w.Accept(jump + kSize / 4), Result::kAccepted);
+  EXPECT_EQ(w.Accept(jump), Result::kReplayed);
 }
 
 TEST(SequenceWindowTest, ZeroAndTheLargestNumber) {

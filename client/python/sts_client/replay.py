@@ -24,7 +24,8 @@ ACCEPTED, REPLAYED, TOO_OLD = "accepted", "replayed", "too old"
 
 
 class SequenceWindow:
-    SIZE = 1024
+    # As the C++ SequenceWindow::kSize (client/protect/replay.h says why).
+    SIZE = 4096
 
     __slots__ = ("_any", "_highest", "_seen")
 

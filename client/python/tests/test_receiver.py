@@ -225,21 +225,24 @@ class SequenceWindowTest(unittest.TestCase):
             self.assertEqual(w.accept(s), REPLAYED)
 
     def test_below_the_window_is_refused(self):
+        size = SequenceWindow.SIZE
+        self.assertEqual(size, 4096)  # the C++ receiver's, and the spec's
         w = SequenceWindow()
-        w.accept(5000)
-        self.assertEqual(w.accept(5000 - 1023), ACCEPTED)
-        self.assertEqual(w.accept(5000 - 1024), TOO_OLD)
+        w.accept(50000)
+        self.assertEqual(w.accept(50000 - size + 1), ACCEPTED)
+        self.assertEqual(w.accept(50000 - size), TOO_OLD)
 
     def test_sliding_forgets_only_what_left_the_window(self):
+        size = SequenceWindow.SIZE
         w = SequenceWindow()
         w.accept(10)
-        self.assertEqual(w.accept(10 + 1023), ACCEPTED)
+        self.assertEqual(w.accept(10 + size - 1), ACCEPTED)
         self.assertEqual(w.accept(10), REPLAYED)  # still inside
         self.assertEqual(w.accept(11), ACCEPTED)  # never seen
-        self.assertEqual(w.accept(10 + 1024), ACCEPTED)
+        self.assertEqual(w.accept(10 + size), ACCEPTED)
         self.assertEqual(w.accept(10), TOO_OLD)
-        self.assertEqual(w.accept(10 + 1025 + 5000), ACCEPTED)  # a jump clears it all
-        self.assertEqual(w.accept(10 + 1025 + 5000 - 1), ACCEPTED)
+        self.assertEqual(w.accept(10 + size + 1 + 5000), ACCEPTED)  # a jump clears it all
+        self.assertEqual(w.accept(10 + size + 1 + 5000 - 1), ACCEPTED)
 
     def test_zero_and_the_largest_number(self):
         w = SequenceWindow()
