@@ -271,6 +271,10 @@ def summarize(chosen):
         "p999_us": m(lambda p: p["latency_us"]["p999"]),
         "server_cpu_cores": m(lambda p: p["server_cpu_cores"]),
         "client_cpu_cores": m(lambda p: p["client_cpu_cores"]),
+        # The server's CPU time per call: what a call costs the server even
+        # when the load generator, not the server, set the pace.
+        "server_us_per_call": m(lambda p: p["server_cpu_cores"] * 1e6 / p["qps"]
+                                if p["qps"] and p.get("server_cpu_cores", -1) > 0 else None),
         "calls": sum(p["calls"] for p in chosen),
         "errors": sum(p["errors"] for p in chosen),
         "loadavg_before": [p["loadavg"]["before"] for p in chosen],
@@ -316,6 +320,15 @@ def analyse_closed(results, run):
         h = dict(best[row])
         if ceiling:
             h["ratio_to_ceiling"] = h["qps"] / ceiling["qps"]
+            # A ceiling whose server is not saturated (the load generator's
+            # core is) understates what the no-op can do, and so flatters
+            # the QPS ratio. The same ratio by server CPU per call does not;
+            # the verdict takes the lower of the two.
+            if ceiling.get("server_us_per_call") and h.get("server_us_per_call"):
+                h["cpu_ratio_to_ceiling"] = (ceiling["server_us_per_call"] /
+                                             h["server_us_per_call"])
+            h["judged_ratio"] = min(r for r in (h["ratio_to_ceiling"],
+                                                h.get("cpu_ratio_to_ceiling")) if r is not None)
             ours, theirs = rep_qps(row, h["queues"]), rep_qps(ceiling["row"], ceiling["queues"])
             h["paired_ratios"] = [round(ours[r] / theirs[r], 3)
                                   for r in sorted(ours) if theirs.get(r)]
@@ -552,11 +565,14 @@ def load_targets(load, run):
                     f"{ROW_TITLES[ceiling['row']].lower()}, {config_name(ceiling['row'], ceiling['queues'])}")
             if len(h.get("paired_ratios", [])) > 1:
                 note += "; per repetition: " + ", ".join(f"{r:.2f}" for r in h["paired_ratios"])
+            if h.get("cpu_ratio_to_ceiling") is not None:
+                note += (f"; QPS ratio {h['ratio_to_ceiling']:.2f}x, by server CPU per call "
+                         f"{h['cpu_ratio_to_ceiling']:.2f}x, the lower judged")
         targets.append(target(
             f"{row}_vs_ceiling",
             f"{ROW_TITLES[row]} QPS >= {threshold:.2f}x the ceiling ({headline} in flight, each "
             "at its fastest configuration)",
-            h.get("ratio_to_ceiling") if h else None, threshold, ">=", "x", note,
+            h.get("judged_ratio") if h else None, threshold, ">=", "x", note,
             {"qps": h["qps"] if h else None, "ceiling_qps": ceiling["qps"] if ceiling else None}))
     shares = {row: closed["headline"][row].get("default_share_of_best")
               for row in STS_ROWS if row in closed.get("headline", {})}
@@ -745,6 +761,10 @@ def fmt_qps(x):
     return "-" if x is None else f"{x:,.0f}"
 
 
+def fmt_per_call(x):
+    return "-" if x is None else f"{x:.1f}"
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
@@ -835,8 +855,8 @@ def md_headline(add, report):
     add(f"## gRPC load, {closed['headline_in_flight']} calls in flight")
     add("")
     add("| row | configuration | QPS | ratio to the ceiling | p50 µs | p99 µs | p99.9 µs "
-        "| server CPU | client CPU | errors |")
-    add("|---|---|---|---|---|---|---|---|---|---|")
+        "| server CPU | client CPU | server CPU µs per call | ratio by server CPU | errors |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [("ceiling", ceiling)] + [(r, closed["headline"][r]) for r in STS_ROWS + ["health"]
                                      if r in closed["headline"]]
     for name, h in rows:
@@ -845,10 +865,15 @@ def md_headline(add, report):
         add(f"| {title} | {config_name(ceiling['row'] if name == 'ceiling' else name, h['queues'])}"
             f" | {fmt_qps(h['qps'])} | {fmt_ratio(ratio)} | {fmt_us(h['p50_us'])} | "
             f"{fmt_us(h['p99_us'])} | {fmt_us(h['p999_us'])} | {fmt_cores(h['server_cpu_cores'])}"
-            f" | {fmt_cores(h['client_cpu_cores'])} | {h['errors']} |")
+            f" | {fmt_cores(h['client_cpu_cores'])} | {fmt_per_call(h.get('server_us_per_call'))}"
+            f" | {fmt_ratio(1.0 if name == 'ceiling' else h.get('cpu_ratio_to_ceiling'))}"
+            f" | {h['errors']} |")
     add("")
     add("CPU columns are cores used over the window (1.00 = one core busy); a server below 1.00 "
-        "while pinned to one core means the load generator, not the server, set the pace.")
+        "while pinned to one core means the load generator, not the server, set the pace. "
+        "Then the QPS ratio flatters the STS (its server is saturated, the ceiling's is not), "
+        "so each verdict takes the lower of the QPS ratio and the ratio of server CPU time per "
+        "call.")
     add("")
     if ol.get("issue") and ol.get("ceiling"):
         i, c = ol["issue"], ol["ceiling"]
