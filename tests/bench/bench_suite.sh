@@ -185,38 +185,13 @@ validator_identity=(--cert="$pki/relying-party.pem" --key="$pki/relying-party.ke
                     --issuer_cert="$pki/client.pem" --issuer_key="$pki/client.key")
 
 # ------------------------------------------------------------------ configurations
-# write_sts_config FILE QUEUES [EXTRA]: sts_server's benchmark configuration.
-# The STS under load accumulates contexts (Issue) and proofs (Renew): quotas
-# are raised far above what one point creates, and the audit log goes to a
-# file, as in production, never to a terminal. QUEUES 0 leaves
-# server.completion_queues at its default. EXTRA is appended: further
-# top-level fields (not listen_address, tls, audit, tokens, policy, server).
-# write_sts_config FILE QUEUES [EXTRA TOP-LEVEL CONFIG] [EXTRA tokens FIELDS]
+# write_sts_config FILE QUEUES [EXTRA TOP-LEVEL CONFIG] [EXTRA tokens FIELDS]:
+# sts_server's benchmark configuration (sts_bench_config.sh) for this run.
+# shellcheck source=tests/bench/sts_bench_config.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sts_bench_config.sh"
 write_sts_config() {
-  local file=$1 queue_count=$2 extra=${3:-} tokens_extra=${4:-}
-  {
-    cat <<EOF
-listen_address: "127.0.0.1:0"
-tls { client_ca_file: "$pki/ca.pem" cert_file: "$pki/server.pem" key_file: "$pki/server.key" }
-audit { path: "$out/logs/audit.log" }
-tokens {
-  max_tokens_per_principal: 100000000
-  max_tokens_total: 100000000
-  replay_cache_entries: 20000000
-  # One principal drives the whole load: its share and rate limit are lifted.
-  replay_entries_per_principal: 20000000
-  proof_rate_per_principal: 1000000
-  proof_burst_per_principal: 1000000
-  $tokens_extra
-}
-policy {
-  issue { principal: "$client" applies_to: "$audience" }
-  validate { principal: "$audience" release_keys_to_audience: true }
-}
-EOF
-    if ((queue_count > 0)); then echo "server { completion_queues: $queue_count }"; fi
-    if [[ -n $extra ]]; then echo "$extra"; fi
-  } >"$file"
+  sts_bench_config "$pki" "$out/logs/audit.log" "$client" "$audience" "$2" "${3:-}" "${4:-}" \
+    >"$1"
 }
 
 # Variant rows: the STS with one configuration change, Issue/Validate/Renew at

@@ -38,25 +38,11 @@ if [[ $rpc == noop ]]; then
     --cert="$pki/server.pem" --key="$pki/server.key" --listen=127.0.0.1:0 \
     --port_file="$port_file" >"$work/server.out" 2>&1 &
 else
-  # The benchmark's configuration (bench_suite.sh write_sts_config), defaults
-  # otherwise: one completion queue on one pinned CPU.
-  cat >"$work/sts.textproto" <<EOF
-listen_address: "127.0.0.1:0"
-tls { client_ca_file: "$pki/ca.pem" cert_file: "$pki/server.pem" key_file: "$pki/server.key" }
-audit { path: "$work/audit.log" }
-tokens {
-  max_tokens_per_principal: 100000000
-  max_tokens_total: 100000000
-  replay_cache_entries: 20000000
-  replay_entries_per_principal: 20000000
-  proof_rate_per_principal: 1000000
-  proof_burst_per_principal: 1000000
-}
-policy {
-  issue { principal: "$client" applies_to: "$audience" }
-  validate { principal: "$audience" release_keys_to_audience: true }
-}
-EOF
+  # The benchmark's configuration, defaults otherwise: one completion queue
+  # on one pinned CPU.
+  # shellcheck source=tests/bench/sts_bench_config.sh
+  source tests/bench/sts_bench_config.sh
+  sts_bench_config "$pki" "$work/audit.log" "$client" "$audience" >"$work/sts.textproto"
   taskset -c "$server_cpu" "$bin/sts/sts_server" --config="$work/sts.textproto" \
     --port_file="$port_file" >"$work/server.out" 2>&1 &
 fi
