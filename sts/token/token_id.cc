@@ -55,7 +55,9 @@ std::optional<TokenId> TokenId::Parse(absl::string_view urn) {
     const int hi = kHex.value[text[kDigitsAt[i]]];
     const int lo = kHex.value[text[kDigitsAt[i] + 1]];
     invalid |= hi | lo;
-    id.bytes_[i] = static_cast<uint8_t>(hi << 4 | lo);
+    // Unsigned: a -1 (refused below) must not be shifted as a signed value.
+    id.bytes_[i] =
+        static_cast<uint8_t>(static_cast<unsigned>(hi) << 4 | static_cast<unsigned>(lo));
   }
   if (invalid < 0) return std::nullopt;
   return id;
