@@ -73,6 +73,8 @@ TEST_F(KeyringTest, AnIdentifierAlreadyStoredIsRefusedAndTheStoredContextKept) {
   EXPECT_EQ(Bytes(view->keys[0].key), Key(7));
   EXPECT_EQ(keyring.stats().live, 1u);
   EXPECT_EQ(keyring.stats().records, 1u);
+  // The refused insert's slot went back to the pool (zeroized), not leaked.
+  EXPECT_EQ(keyring.stats().key_slots, 1u);
   // The refused insert took no quota: another context for mallory fits.
   EXPECT_TRUE(keyring.Insert(NewId(), "mallory", "", 1, Key(9), Timeline(kT0, absl::Hours(1))).ok());
   EXPECT_EQ(keyring.stats().live, 2u);
