@@ -6,7 +6,7 @@
 #include "client/crypto/constant_time.h"
 #include "client/crypto/bytes.h"
 #include "client/crypto/random.h"
-#include "client/protect/message.h"
+#include "client/protect/header.h"
 #include "client/wire/fault.h"
 
 namespace sts::protect {
@@ -46,14 +46,16 @@ InstanceKeys::InstanceKeys(std::shared_ptr<const ContextInfo> info, std::string 
                            crypto::SecretBytes key, std::array<crypto::HmacSha256Key, 2> mac,
                            std::array<crypto::HmacSha256Key, 2> mac_after_header_start,
                            std::array<crypto::AesGcmKey, 2> aead,
-                           std::array<std::string, 4> nonces)
+                           std::array<std::string, 4> nonces,
+                           std::array<std::string, 4> header_starts)
     : info_(std::move(info)),
       instance_(std::move(instance)),
       key_(std::move(key)),
       mac_(std::move(mac)),
       mac_after_header_start_(std::move(mac_after_header_start)),
       aead_(std::move(aead)),
-      sender_nonces_(std::move(nonces)) {}
+      sender_nonces_(std::move(nonces)),
+      header_starts_(std::move(header_starts)) {}
 
 absl::StatusOr<std::shared_ptr<const InstanceKeys>> InstanceKeys::Create(
     std::shared_ptr<const ContextInfo> info, std::string instance, crypto::SecretBytes key) {
@@ -73,18 +75,22 @@ absl::StatusOr<std::shared_ptr<const InstanceKeys>> InstanceKeys::Create(
     if (!random.ok()) return random.status();
     nonce = *std::move(random);
   }
-  const auto start = [&](Direction direction) {
-    return HkdfSignHeaderStart(info->identifier, instance, info->cookie, direction);
+  const auto start = [&](uint32_t protection, Direction direction) {
+    return internal::HeaderStartString(internal::HkdfHeaderFields(
+        protection, direction, info->identifier, instance, info->cookie));
   };
-  crypto::HmacSha256Key after_c2s =
-      mac_c2s->WithPrefix(crypto::AsBytes(start(Direction::kClientToServer)));
-  crypto::HmacSha256Key after_s2c =
-      mac_s2c->WithPrefix(crypto::AsBytes(start(Direction::kServerToClient)));
+  constexpr uint32_t kSign = sts::v1::ProtectedMessage::PROTECTION_SIGN;
+  constexpr uint32_t kSeal = sts::v1::ProtectedMessage::PROTECTION_SEAL;
+  std::array<std::string, 4> starts = {
+      start(kSign, Direction::kClientToServer), start(kSign, Direction::kServerToClient),
+      start(kSeal, Direction::kClientToServer), start(kSeal, Direction::kServerToClient)};
+  crypto::HmacSha256Key after_c2s = mac_c2s->WithPrefix(crypto::AsBytes(starts[0]));
+  crypto::HmacSha256Key after_s2c = mac_s2c->WithPrefix(crypto::AsBytes(starts[1]));
   // Not make_shared: the constructor is private.
   return std::shared_ptr<const InstanceKeys>(new InstanceKeys(
       std::move(info), std::move(instance), std::move(key),
       {*std::move(mac_c2s), *std::move(mac_s2c)}, {std::move(after_c2s), std::move(after_s2c)},
-      {*std::move(aead_c2s), *std::move(aead_s2c)}, std::move(nonces)));
+      {*std::move(aead_c2s), *std::move(aead_s2c)}, std::move(nonces), std::move(starts)));
 }
 
 bool InstanceKeys::HasContextKey(absl::Span<const uint8_t> other) const {

@@ -70,8 +70,17 @@ class InstanceKeys {
     return mac_[Index(direction)];
   }
   const crypto::AesGcmKey& AeadKey(Direction direction) const { return aead_[Index(direction)]; }
-  // MacKey(direction) with the fixed start of this instance's SIGN headers
-  // already absorbed (message.h, HkdfSignHeaderStart).
+  // Fields 1-12 of the canonical header (message.h) of this instance's SIGN
+  // and SEAL messages under the default derivation: the same bytes for every
+  // such message, encoded once.
+  const std::string& SignHeaderStart(Direction direction) const {
+    return header_starts_[Index(direction)];
+  }
+  const std::string& SealHeaderStart(Direction direction) const {
+    return header_starts_[2 + Index(direction)];
+  }
+  // MacKey(direction) with SignHeaderStart(direction) already absorbed, so
+  // that a message hashes only the rest of its header.
   const crypto::HmacSha256Key& MacKeyAfterHeaderStart(Direction direction) const {
     return mac_after_header_start_[Index(direction)];
   }
@@ -99,7 +108,8 @@ class InstanceKeys {
   InstanceKeys(std::shared_ptr<const ContextInfo> info, std::string instance,
                crypto::SecretBytes key, std::array<crypto::HmacSha256Key, 2> mac,
                std::array<crypto::HmacSha256Key, 2> mac_after_header_start,
-               std::array<crypto::AesGcmKey, 2> aead, std::array<std::string, 4> nonces);
+               std::array<crypto::AesGcmKey, 2> aead, std::array<std::string, 4> nonces,
+               std::array<std::string, 4> header_starts);
 
   static size_t Index(Direction direction) {
     return direction == Direction::kClientToServer ? 0 : 1;
@@ -112,6 +122,7 @@ class InstanceKeys {
   const std::array<crypto::HmacSha256Key, 2> mac_after_header_start_;
   const std::array<crypto::AesGcmKey, 2> aead_;
   const std::array<std::string, 4> sender_nonces_;
+  const std::array<std::string, 4> header_starts_;  // sign c2s, s2c; seal c2s, s2c
 
   mutable std::mutex psha1_mu_;
   mutable std::map<std::string, PSha1Entry> psha1_;  // guarded by psha1_mu_

@@ -49,13 +49,6 @@ struct DerivationOptions {
 std::string CanonicalHeader(const sts::v1::ProtectedMessage& message,
                             absl::string_view associated_data);
 
-// The first twelve fields of the header of a SIGN message from `keys` in
-// `direction` with the default derivation (HKDF-SHA256, length 32): the part
-// that is the same for every such message, whose HMAC state InstanceKeys
-// keeps (MacKeyAfterHeaderStart) so that messages hash only the rest.
-std::string HkdfSignHeaderStart(absl::string_view identifier, absl::string_view instance,
-                                absl::string_view cookie, Direction direction);
-
 // Who a message in `direction` under `keys` is for: the context's audience
 // (applies_to) from its holder, its holder (principal) from the audience;
 // "" when the context does not say.

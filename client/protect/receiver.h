@@ -27,11 +27,14 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "client/clock.h"
 #include "client/protect/instance_keys.h"
+#include "client/protect/message_view.h"
 #include "client/protect/replay.h"
 #include "sts/v1/protected_message.pb.h"
 
@@ -100,14 +103,39 @@ class Receiver {
       const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
       Direction expected, std::string* plaintext) const;
 
+  // The same checks for a view (message_view.h). Open writes the plaintext
+  // to `plaintext`, which must have the payload's size, only on success (and
+  // wipes it otherwise). The resolver sees the view's token as a
+  // sts::v1::SecurityContextToken the thread reuses, so a view costs no
+  // allocation here either.
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Verify(const MessageView& view,
+                                                             absl::string_view associated_data,
+                                                             Direction expected) const;
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> Open(const MessageView& view,
+                                                           absl::string_view associated_data,
+                                                           Direction expected,
+                                                           absl::Span<uint8_t> plaintext) const;
+
   const ReceiverOptions& options() const { return options_; }
 
  private:
-  absl::Status CheckReceiver(const InstanceKeys& keys, const sts::v1::ProtectedMessage& message,
+  // What steps 2-5 need of a message whose shape (step 1) was checked.
+  struct Claim {
+    const sts::v1::SecurityContextToken& token;
+    absl::string_view receiver;
+    int64_t created_unix_nanos;
+    uint64_t sequence;
+  };
+  absl::Status CheckReceiver(const InstanceKeys& keys, absl::string_view receiver,
                              Direction expected) const;
+  // `authenticate` is step 4's crypto under given keys; `wipe` forgets a
+  // plaintext it released when the message turns out to be a replay.
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> Accept(
-      const sts::v1::ProtectedMessage& message, absl::string_view associated_data,
-      Direction expected, std::string* plaintext) const;
+      const Claim& claim, Direction expected,
+      absl::FunctionRef<absl::Status(const InstanceKeys&)> authenticate,
+      absl::FunctionRef<void()> wipe) const;
+  absl::Status CheckMessageShape(const sts::v1::ProtectedMessage& message,
+                                 Direction expected) const;
 
   KeyResolver* const resolver_;
   const Clock* const clock_;
