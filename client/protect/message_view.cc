@@ -56,8 +56,12 @@ absl::string_view AadFor(const InstanceKeys& keys, const MessageView& view,
                          HeaderBuffer& buffer) {
   const HeaderFields f =
       FieldsOf(view, ProtectedMessage::PROTECTION_SEAL, aead_nonce, associated_data);
-  return internal::EncodeHeader(
-      f, buffer, NamesInstance(keys, view) ? keys.SealHeaderStart(view.direction) : "");
+  // A string_view on both arms: `cond ? const std::string& : ""` has type
+  // std::string, a heap copy of the header start on every call.
+  const absl::string_view start = NamesInstance(keys, view)
+                                      ? absl::string_view(keys.SealHeaderStart(view.direction))
+                                      : absl::string_view();
+  return internal::EncodeHeader(f, buffer, start);
 }
 
 absl::string_view AsView(absl::Span<const uint8_t> bytes) {
