@@ -1,6 +1,7 @@
 #include "client/protect/replay.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "absl/hash/hash.h"
 #include "client/wire/fault.h"
@@ -41,9 +42,17 @@ ReplayGuard::ReplayGuard(absl::Duration timestamp_window, size_t max_windows)
 
 absl::Status ReplayGuard::Accept(absl::string_view identifier, Direction direction,
                                  uint64_t sequence, absl::Time now) {
-  Shard& shard = shards_[absl::Hash<absl::string_view>()(identifier) % kShards];
+  // One hash for both the shard and the lookup: the map's own hasher for
+  // std::string keys is absl::Hash<absl::string_view>, so the value can be
+  // handed to find(). The shard takes the top bits, because the table keeps
+  // the low seven (H2) in its control bytes: a shard chosen by low bits would
+  // leave its entries fewer distinct H2 values and lengthen probes.
+  static_assert(kShards == 16, "the shard is the hash's top four bits");
+  const size_t hash = absl::Hash<absl::string_view>()(identifier);
+  Shard& shard = shards_[hash >> (8 * sizeof(size_t) - 4)];
+  assert(hash == shard.windows.hash_function()(identifier));
   std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.windows.find(identifier);
+  auto it = shard.windows.find(identifier, hash);
   if (it == shard.windows.end()) {
     if (shard.windows.size() >= max_per_shard_) {
       const absl::Time horizon = now - idle_limit_;
