@@ -2,7 +2,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "client/protect/derived_key.h"
 #include "client/wire/fault.h"
 #include "client/wire/grpc_status.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -50,9 +49,9 @@ void AddMetadata(const ProtectedMessage& message,
   if (!message.receiver().empty()) metadata->emplace(kReceiverHeader, message.receiver());
 }
 
-absl::Status MessageFromMetadata(
+absl::Status ViewFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-    ProtectedMessage* message) {
+    protect::MessageView* view) {
   absl::string_view identifier, instance, cookie, sequence, created, mac, receiver;
   absl::Status s = One(metadata, kContextHeader, &identifier);
   if (absl::IsNotFound(s)) {
@@ -85,18 +84,17 @@ absl::Status MessageFromMetadata(
     return Refuse(Refusal::kMalformedRequest,
                   "sts-created must be nanoseconds since the Unix epoch, in decimal");
   }
-  message->Clear();
-  message->mutable_token()->set_identifier(std::string(identifier));
-  message->mutable_token()->set_instance(std::string(instance));
-  message->mutable_token()->set_cookie(std::string(cookie));
-  message->mutable_derivation()->set_algorithm(std::string(protect::kHkdfSha256Derivation));
-  message->mutable_derivation()->set_length(32);
-  message->set_protection(ProtectedMessage::PROTECTION_SIGN);
-  message->set_direction(ProtectedMessage::DIRECTION_CLIENT_TO_SERVER);
-  message->set_sequence(seq);
-  message->set_created_unix_nanos(created_nanos);
-  message->set_tag(std::string(mac));
-  message->set_receiver(std::string(receiver));
+  // The derivation is the view's implied one: HKDF-SHA256, length 32.
+  *view = protect::MessageView();
+  view->protection = ProtectedMessage::PROTECTION_SIGN;
+  view->direction = protect::Direction::kClientToServer;
+  view->identifier = identifier;
+  view->instance = instance;
+  view->cookie = cookie;
+  view->sequence = seq;
+  view->created_unix_nanos = created_nanos;
+  view->receiver = receiver;
+  view->tag = mac;
   return absl::OkStatus();
 }
 

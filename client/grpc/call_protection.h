@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "client/protect/message_view.h"
 #include "google/protobuf/message_lite.h"
 #include "grpcpp/support/status.h"
 #include "grpcpp/support/string_ref.h"
@@ -45,13 +46,15 @@ void SerializeDeterministically(const google::protobuf::MessageLite& request, st
 void AddMetadata(const sts::v1::ProtectedMessage& message,
                  std::multimap<std::string, std::string>* metadata);
 
-// Rebuilds the signed message a call stands for from its metadata; the payload
-// is left for the caller to fill. wst:FailedAuthentication when the call
-// carries no protection at all, wst:InvalidRequest when the headers are
-// malformed.
-absl::Status MessageFromMetadata(
+// The signed message a call stands for, as a view into its metadata (which
+// must outlive it; a call's does, for the handler's run): nothing is copied,
+// and no sts.v1.ProtectedMessage is built. The payload is left for the
+// caller to point at the request's serialization. wst:FailedAuthentication
+// when the call carries no protection at all, wst:InvalidRequest when the
+// headers are malformed.
+absl::Status ViewFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-    sts::v1::ProtectedMessage* message);
+    protect::MessageView* view);
 
 // The status a server answers a refused call with: UNAUTHENTICATED, keeping
 // the WS-Trust fault (e.g. wsc:BadContextToken) in the details, except for

@@ -16,6 +16,9 @@ namespace {
 
 using grpc::internal::MethodHandler;
 
+// The largest request serialization a handler thread keeps a buffer for.
+constexpr size_t kKeptPayloadCapacity = 64 << 10;
+
 thread_local const protect::ContextInfo* current_caller = nullptr;
 
 // Sets CurrentCaller() for the duration of a handler.
@@ -56,14 +59,19 @@ class VerifyingHandler final : public MethodHandler {
     // The generated request type derives from MessageLite first, so the
     // pointer the sync handler made is one to its MessageLite part too.
     auto* request = static_cast<google::protobuf::MessageLite*>(param.request);
-    sts::v1::ProtectedMessage message;
-    absl::Status checked =
-        MessageFromMetadata(param.server_context->client_metadata(), &message);
+    protect::MessageView view;
+    absl::Status checked = ViewFromMetadata(param.server_context->client_metadata(), &view);
     std::shared_ptr<const protect::ContextInfo> caller;
     if (checked.ok()) {
-      SerializeDeterministically(*request, message.mutable_payload());
+      // The request's bytes go to a buffer the thread keeps, so that a call
+      // allocates nothing for them once the thread has served one as large.
+      thread_local std::string payload;
+      SerializeDeterministically(*request, &payload);
+      view.payload = payload;
       absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> verified =
-          verifier_->Verify(message, *method_);
+          verifier_->Verify(view, *method_);
+      // A rare large request does not pin its size to the thread.
+      if (payload.capacity() > kKeptPayloadCapacity) std::string().swap(payload);
       if (verified.ok()) {
         caller = *std::move(verified);
       } else {

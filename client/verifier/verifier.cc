@@ -32,6 +32,14 @@ absl::StatusOr<std::shared_ptr<const ContextInfo>> Verifier::Verify(
   return (*keys)->shared_info();
 }
 
+absl::StatusOr<std::shared_ptr<const ContextInfo>> Verifier::Verify(
+    const protect::MessageView& view, absl::string_view associated_data) {
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys =
+      receiver_->Verify(view, associated_data, Direction::kClientToServer);
+  if (!keys.ok()) return keys.status();
+  return (*keys)->shared_info();
+}
+
 absl::StatusOr<std::shared_ptr<const ContextInfo>> Verifier::Open(
     const ProtectedMessage& message, absl::string_view associated_data, std::string* plaintext) {
   absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys =

@@ -60,6 +60,7 @@
 #include "absl/strings/string_view.h"
 #include "client/context/sts_api.h"
 #include "client/protect/instance_keys.h"
+#include "client/protect/message_view.h"
 #include "client/protect/receiver.h"
 #include "client/verifier/options.h"
 #include "sts/v1/protected_message.pb.h"
@@ -80,6 +81,10 @@ class Verifier {
   // (identifier, principal, applies_to).
   absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> Verify(
       const sts::v1::ProtectedMessage& message, absl::string_view associated_data);
+  // The same for a message a transport carries as a view (client/grpc's
+  // metadata): no sts.v1.ProtectedMessage is built.
+  absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> Verify(
+      const protect::MessageView& view, absl::string_view associated_data);
   // A sealed request: as Verify, plaintext to `plaintext` on success.
   absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> Open(
       const sts::v1::ProtectedMessage& message, absl::string_view associated_data,

@@ -562,6 +562,33 @@ TEST_P(VerifierTest, ReplaysAndStaleMessagesAreRefused) {
             "wst:FailedAuthentication");
 }
 
+// A view (as client/grpc carries a call) verifies as its message does:
+// through the same cache and replay windows, and with the same refusals.
+TEST_P(VerifierTest, ViewsVerifyAsTheirMessagesDo) {
+  Verifier verifier(sts_, Options());
+  auto client = Client();
+  const ProtectedMessage m = Signed(*client);
+  const std::optional<protect::MessageView> view = protect::ViewOf(m);
+  ASSERT_TRUE(view.has_value());
+  absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> who = verifier.Verify(*view, kAd);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ((*who)->identifier, client->identifier());
+  // The message it views is now a replay, and so is the view.
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(m, kAd).status()), "wst:FailedAuthentication");
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(*view, kAd).status()), "wst:FailedAuthentication");
+
+  const ProtectedMessage next = Signed(*client);
+  protect::MessageView tampered = *protect::ViewOf(next);
+  tampered.payload = "another request";
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(tampered, kAd).status()),
+            "wst:FailedAuthentication");
+  protect::MessageView unknown = *protect::ViewOf(next);
+  unknown.identifier = "urn:uuid:99999999-9999-4999-8999-999999999999";
+  EXPECT_EQ(wire::FaultNameOf(verifier.Verify(unknown, kAd).status()), "wsc:BadContextToken");
+  // Nothing refused above moved the window: the untampered view still verifies.
+  EXPECT_TRUE(verifier.Verify(*protect::ViewOf(next), kAd).ok());
+}
+
 // An STS that cannot read the shared revocation state answers status-only,
 // marked: the relying party treats it as an outage (retry), never as a
 // verdict on the context, and works again once keys are released.
