@@ -155,6 +155,38 @@ TEST_F(ProtectedGrpcTest, UnprotectedCallsAreRefusedBeforeTheHandler) {
   EXPECT_NE(s.message().find("sts-context"), absl::string_view::npos);
 }
 
+// Protection metadata that is there but malformed: each header missing, a
+// header repeated, numbers that are not decimal. Refused as wst:InvalidRequest
+// before any key is looked up or any handler runs; the well-formed original
+// still goes through afterwards (nothing refused moved a replay window).
+TEST_F(ProtectedGrpcTest, MalformedProtectionMetadataIsRefused) {
+  auto context = Context();
+  const auto keys = context->current_keys();
+  const ReserveRequest request = Request();
+  const auto good = Protection(*keys, request, kReserve, 1, clock_.Now());
+  for (const char* name : {grpc_protect::kInstanceHeader, grpc_protect::kSequenceHeader,
+                           grpc_protect::kCreatedHeader, grpc_protect::kMacHeader}) {
+    auto missing = good;
+    missing.erase(name);
+    ExpectRefused(Send(request, missing), "wst:InvalidRequest", 0);
+    auto repeated = good;
+    repeated.emplace(name, good.find(name)->second);
+    ExpectRefused(Send(request, repeated), "wst:InvalidRequest", 0);
+  }
+  for (const char* name : {grpc_protect::kSequenceHeader, grpc_protect::kCreatedHeader}) {
+    for (const char* bad : {"", "12x", "-", "0x10", "99999999999999999999999"}) {
+      auto malformed = good;
+      malformed.find(name)->second = bad;
+      ExpectRefused(Send(request, malformed), "wst:InvalidRequest", 0);
+    }
+  }
+  auto two_contexts = good;
+  two_contexts.emplace(grpc_protect::kContextHeader, "urn:uuid:another");
+  ExpectRefused(Send(request, two_contexts), "wst:InvalidRequest", 0);
+  EXPECT_TRUE(Send(request, good).ok());
+  EXPECT_EQ(server_->service().handled(), 1);
+}
+
 TEST_F(ProtectedGrpcTest, ReplayedModifiedOrRedirectedCallsAreRefused) {
   auto context = Context();
   const auto keys = context->current_keys();
