@@ -466,6 +466,26 @@ absl::Status SecurityContext::SealInPlace(ProtectedMessage* message,
   return Protect(message, associated_data, true);
 }
 
+absl::Status SecurityContext::SignView(absl::string_view payload,
+                                       absl::string_view associated_data, SignedView* out) {
+  if (options_.derivation.algorithm != protect::DerivationOptions::Algorithm::kHkdfSha256) {
+    return Refuse(Refusal::kMalformedRequest,
+                  "this context derives P_SHA1 message keys, which a message view (and so a "
+                  "protected gRPC call) cannot name; it takes the default HKDF-SHA256");
+  }
+  absl::StatusOr<std::shared_ptr<const InstanceKeys>> keys = KeysForSending();
+  if (!keys.ok()) return keys.status();
+  out->keys = *std::move(keys);
+  out->view = protect::HeaderView(*out->keys, ProtectedMessage::PROTECTION_SIGN,
+                                  Direction::kClientToServer,
+                                  next_sequence_.fetch_add(1, std::memory_order_relaxed),
+                                  options_.clock->Now());
+  if (options_.addressed_to.has_value()) out->view.receiver = *options_.addressed_to;
+  out->view.payload = payload;
+  out->tag = protect::SignView(*out->keys, out->view, associated_data);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ProtectedMessage> SecurityContext::Sign(absl::string_view payload,
                                                        absl::string_view associated_data) {
   ProtectedMessage message;

@@ -42,6 +42,7 @@
 #include "client/clock.h"
 #include "client/context/sts_api.h"
 #include "client/protect/instance_keys.h"
+#include "client/protect/message_view.h"
 #include "client/protect/message.h"
 #include "client/protect/receiver.h"
 #include "sts/v1/protected_message.pb.h"
@@ -132,6 +133,21 @@ class SecurityContext {
   // fills the header and the tag (Seal also encrypts the payload in place).
   absl::Status SignInPlace(sts::v1::ProtectedMessage* message, absl::string_view associated_data);
   absl::Status SealInPlace(sts::v1::ProtectedMessage* message, absl::string_view associated_data);
+
+  // A signed client-to-server message as a view (client/protect/
+  // message_view.h), for a transport that carries the header fields itself
+  // (client/grpc): no sts.v1.ProtectedMessage is built. The view's strings
+  // point into `keys` (and this context's options), its payload is
+  // `payload`, its tag `tag`; keep the SignedView while they are read.
+  struct SignedView {
+    std::shared_ptr<const protect::InstanceKeys> keys;
+    protect::MessageView view;  // view.tag is empty: the tag is below
+    crypto::HmacSha256Tag tag;
+  };
+  // wst:InvalidRequest for a context configured for P_SHA1 derived keys,
+  // which a view cannot name; else the refusals of SignInPlace.
+  absl::Status SignView(absl::string_view payload, absl::string_view associated_data,
+                        SignedView* out);
 
   // Answers from the relying party (server-to-client), made with this
   // context's current key or a superseded one inside its rollover window.

@@ -14,6 +14,15 @@ using sts::v1::ProtectedMessage;
 using wire::Refusal;
 using wire::Refuse;
 
+// The largest serialization a thread keeps a RequestBuffer for.
+constexpr size_t kKeptCapacity = 64 << 10;
+
+struct ThreadBuffer {
+  bool busy = false;
+  std::string bytes;
+};
+thread_local ThreadBuffer thread_buffer;
+
 // The one value of `name`; NotFound if absent, InvalidRequest if repeated.
 absl::Status One(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                  const char* name, absl::string_view* value) {
@@ -36,17 +45,48 @@ void SerializeDeterministically(const google::protobuf::MessageLite& request, st
   request.SerializeToCodedStream(&coded);
 }
 
+RequestBuffer::RequestBuffer() {
+  if (!thread_buffer.busy) {
+    thread_buffer.busy = true;
+    buffer_ = &thread_buffer.bytes;
+  } else {
+    own_ = std::make_unique<std::string>();
+    buffer_ = own_.get();
+  }
+}
+
+RequestBuffer::~RequestBuffer() {
+  if (own_ != nullptr) return;
+  // A rare large request does not pin its size to the thread.
+  if (buffer_->capacity() > kKeptCapacity) std::string().swap(*buffer_);
+  thread_buffer.busy = false;
+}
+
+void ForEachHeader(const protect::MessageView& view,
+                   absl::FunctionRef<void(const char* name, absl::string_view value)> add) {
+  add(kContextHeader, view.identifier);
+  add(kInstanceHeader, view.instance);
+  if (!view.cookie.empty()) add(kCookieHeader, view.cookie);
+  // AlphaNum formats into its own buffer: no allocation for the numbers.
+  add(kSequenceHeader, absl::AlphaNum(view.sequence).Piece());
+  add(kCreatedHeader, absl::AlphaNum(view.created_unix_nanos).Piece());
+  add(kMacHeader, view.tag);
+  if (!view.receiver.empty()) add(kReceiverHeader, view.receiver);
+}
+
 void AddMetadata(const ProtectedMessage& message,
                  std::multimap<std::string, std::string>* metadata) {
-  metadata->emplace(kContextHeader, message.token().identifier());
-  metadata->emplace(kInstanceHeader, message.token().instance());
-  if (!message.token().cookie().empty()) {
-    metadata->emplace(kCookieHeader, message.token().cookie());
-  }
-  metadata->emplace(kSequenceHeader, absl::StrCat(message.sequence()));
-  metadata->emplace(kCreatedHeader, absl::StrCat(message.created_unix_nanos()));
-  metadata->emplace(kMacHeader, message.tag());
-  if (!message.receiver().empty()) metadata->emplace(kReceiverHeader, message.receiver());
+  protect::MessageView view;
+  view.identifier = message.token().identifier();
+  view.instance = message.token().instance();
+  view.cookie = message.token().cookie();
+  view.sequence = message.sequence();
+  view.created_unix_nanos = message.created_unix_nanos();
+  view.tag = message.tag();
+  view.receiver = message.receiver();
+  ForEachHeader(view, [&](const char* name, absl::string_view value) {
+    metadata->emplace(name, std::string(value));
+  });
 }
 
 absl::Status ViewFromMetadata(

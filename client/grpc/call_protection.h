@@ -14,13 +14,16 @@
 //                   sts-mac-bin      the 32-byte HMAC-SHA256 tag
 //                   sts-receiver     the principal the call is for (if any)
 //
-// Shared by the client interceptor and the server-side wrapper; thread-safe.
+// Shared by the client side (call_signing.h) and the server-side wrapper;
+// thread-safe.
 #ifndef STS_CLIENT_GRPC_CALL_PROTECTION_H_
 #define STS_CLIENT_GRPC_CALL_PROTECTION_H_
 
 #include <map>
+#include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "client/protect/message_view.h"
@@ -42,7 +45,30 @@ inline constexpr char kReceiverHeader[] = "sts-receiver";
 // Deterministic serialization of `request` into `out` (replacing it).
 void SerializeDeterministically(const google::protobuf::MessageLite& request, std::string* out);
 
-// Adds the metadata for a signed message (see above).
+// A string for one request's serialization: the calling thread's own, which
+// keeps its capacity between calls (so a call allocates nothing for it once
+// the thread has handled one as large) unless it grew past 64 KiB, or a fresh
+// one should the thread already be using its own.
+class RequestBuffer {
+ public:
+  RequestBuffer();
+  ~RequestBuffer();
+  RequestBuffer(const RequestBuffer&) = delete;
+  RequestBuffer& operator=(const RequestBuffer&) = delete;
+
+  std::string* get() { return buffer_; }
+
+ private:
+  std::string* buffer_;
+  std::unique_ptr<std::string> own_;
+};
+
+// Hands each metadata entry of a signed message (see above; view.tag is the
+// tag) to `add`, in the order of the table.
+void ForEachHeader(const protect::MessageView& view,
+                   absl::FunctionRef<void(const char* name, absl::string_view value)> add);
+
+// Adds the metadata of a signed message, e.g. one a test made by hand.
 void AddMetadata(const sts::v1::ProtectedMessage& message,
                  std::multimap<std::string, std::string>* metadata);
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/grpc/call_protection.h"
+#include "client/grpc/call_signing.h"
 #include "client/wire/fault.h"
 #include "client/wire/grpc_status.h"
 #include "grpcpp/create_channel.h"
@@ -63,21 +64,23 @@ class ProtectingInterceptor final : public grpc::experimental::Interceptor {
     if (!methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
       return Refuse(Refusal::kInternal, "a unary call's message is not in its first batch");
     }
-    sts::v1::ProtectedMessage message;
+    RequestBuffer bytes;
     if (const void* request = methods->GetSendMessage(); request != nullptr) {
       // Generated messages derive from MessageLite first, so the pointer
       // gRPC hands out is one to the MessageLite part too.
       SerializeDeterministically(*static_cast<const google::protobuf::MessageLite*>(request),
-                                 message.mutable_payload());
+                                 bytes.get());
     } else {
       grpc::ByteBuffer* serialized = methods->GetSerializedSendMessage();
-      if (serialized == nullptr || !CopyBuffer(*serialized, message.mutable_payload())) {
+      if (serialized == nullptr || !CopyBuffer(*serialized, bytes.get())) {
         return Refuse(Refusal::kInternal, "cannot read the request to protect it");
       }
     }
-    if (absl::Status s = context_->SignInPlace(&message, method_); !s.ok()) return s;
-    AddMetadata(message, methods->GetSendInitialMetadata());
-    return absl::OkStatus();
+    std::multimap<std::string, std::string>* metadata = methods->GetSendInitialMetadata();
+    return SignCall(*context_, method_, *bytes.get(),
+                    [&](const char* name, absl::string_view value) {
+                      metadata->emplace(name, std::string(value));
+                    });
   }
 
   const char* const method_;

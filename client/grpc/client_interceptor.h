@@ -7,7 +7,10 @@
 //    protection across renewals.
 //  - When the context cannot protect a call (cancelled, expired and not
 //    renewable), the call fails locally with that refusal (e.g.
-//    FAILED_PRECONDITION wst:InvalidSecurityToken) and nothing is sent.
+//    FAILED_PRECONDITION wst:InvalidSecurityToken) and nothing is sent; so
+//    does every call under a context configured for P_SHA1 message keys,
+//    which the call metadata cannot name (wst:InvalidRequest).
+//  - protected_call.h does the same for one call, without the interceptor.
 //  - Streaming calls are sent unprotected (the server side refuses them).
 //  - Requests are serialized deterministically for the MAC. Sync and callback
 //    stubs hand the interceptor the request object; async (completion-queue)

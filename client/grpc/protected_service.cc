@@ -16,9 +16,6 @@ namespace {
 
 using grpc::internal::MethodHandler;
 
-// The largest request serialization a handler thread keeps a buffer for.
-constexpr size_t kKeptPayloadCapacity = 64 << 10;
-
 thread_local const protect::ContextInfo* current_caller = nullptr;
 
 // Sets CurrentCaller() for the duration of a handler.
@@ -63,15 +60,11 @@ class VerifyingHandler final : public MethodHandler {
     absl::Status checked = ViewFromMetadata(param.server_context->client_metadata(), &view);
     std::shared_ptr<const protect::ContextInfo> caller;
     if (checked.ok()) {
-      // The request's bytes go to a buffer the thread keeps, so that a call
-      // allocates nothing for them once the thread has served one as large.
-      thread_local std::string payload;
-      SerializeDeterministically(*request, &payload);
-      view.payload = payload;
+      RequestBuffer payload;
+      SerializeDeterministically(*request, payload.get());
+      view.payload = *payload.get();
       absl::StatusOr<std::shared_ptr<const protect::ContextInfo>> verified =
           verifier_->Verify(view, *method_);
-      // A rare large request does not pin its size to the thread.
-      if (payload.capacity() > kKeptPayloadCapacity) std::string().swap(payload);
       if (verified.ok()) {
         caller = *std::move(verified);
       } else {

@@ -427,25 +427,33 @@ fi
 
 # ------------------------------------------------------------------ protected
 if has_section protected; then
-  log "protected call: plain / warm / miss (1 per $forget_every) at [$protected_in_flight]" \
+  log "protected call: plain / empty interceptor / warm / ProtectCall / miss" \
+    "(1 per $forget_every) at [$protected_in_flight]" \
     "in flight, $protected_payload-byte payload, x $protected_repeat"
   write_sts_config "$out/logs/protected_sts.textproto" 0
   PIN=client start_server sts protected_sts "$out/logs/protected_sts.textproto"
   sts_pid=$server_pid sts_port=$server_port server_pid=
   for ((r = 1; r <= protected_repeat; r++)); do
     for in_flight in $protected_in_flight; do
-      for mode in plain warm miss; do
+      # plain: unprotected; empty: unprotected through an interceptor that
+      # does nothing; warm, miss: CreateProtectedChannel; call: ProtectCall.
+      for mode in plain empty warm call miss; do
         name=${mode}_c${in_flight}_r$r
-        extra=()
+        extra=() client_extra=()
         [[ $mode == miss ]] && extra=(--forget_every="$forget_every")
         start_server echo "protected_$name" --sts_target="127.0.0.1:$sts_port" \
           --rp_cert="$pki/relying-party.pem" --rp_key="$pki/relying-party.key" \
           --stats_file="$out/load/protected/$name.stats" "${extra[@]}"
         rpc=protected_echo
-        [[ $mode == plain ]] && rpc=echo
+        case $mode in
+          plain) rpc=echo ;;
+          empty) rpc=echo client_extra=(--empty_interceptor) ;;
+          call) client_extra=(--protection=call) ;;
+        esac
         status=0
         run_load "$out/load/protected/$name.json" "$rpc" "$in_flight" "${client_identity[@]}" \
-          --sts_target="127.0.0.1:$sts_port" --payload_bytes="$protected_payload" || status=$?
+          --sts_target="127.0.0.1:$sts_port" --payload_bytes="$protected_payload" \
+          "${client_extra[@]}" || status=$?
         stop_server
         ((status == 0)) || exit "$status"
       done

@@ -11,9 +11,12 @@
 // and protected_echo (bench.v1.Plain/Echo and bench.v1.Guard/Echo on
 // protected_echo_server: the same call unprotected, and protected through
 // client/grpc's CreateProtectedChannel under a context issued by the STS at
-// --sts_target). Every channel is built the same way whatever the RPC, so TLS
-// settings are identical across runs; protected_echo's channels add only the
-// protecting interceptor.
+// --sts_target, or with --protection=call through ProtectCall on each call's
+// ClientContext instead, on a channel without interceptor). Every channel is
+// built the same way whatever the RPC, so TLS settings are identical across
+// runs; protected_echo's channels add only the protecting interceptor, and
+// echo --empty_interceptor adds one that does nothing (what gRPC's
+// interceptor machinery costs by itself).
 //
 // Closed loop (default): --in_flight calls are outstanding at all times,
 // spread round-robin over --channels connections and --threads completion
@@ -77,6 +80,7 @@
 #include "client/crypto/secret_bytes.h"
 #include "client/files.h"
 #include "client/grpc/client_interceptor.h"
+#include "client/grpc/protected_call.h"
 #include "client/sts_client.h"
 #include "client/wire/proof.h"
 #include "echo.grpc.pb.h"
@@ -85,6 +89,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "noop.grpc.pb.h"
@@ -121,6 +126,10 @@ ABSL_FLAG(std::string, sts_target, "",
           "protected_echo: host:port of the STS that issues the context calls run under");
 ABSL_FLAG(std::string, sts_cert, "", "protected_echo: PEM identity for the STS (default --cert)");
 ABSL_FLAG(std::string, sts_key, "", "protected_echo: its key (default --key)");
+ABSL_FLAG(std::string, protection, "channel",
+          "protected_echo: channel (CreateProtectedChannel's interceptor) | call (ProtectCall)");
+ABSL_FLAG(bool, empty_interceptor, false,
+          "echo: the channels carry a client interceptor that does nothing");
 ABSL_FLAG(int, server_pid, 0, "server process, for its CPU time and RSS over the window");
 ABSL_FLAG(std::string, label, "", "free text copied into the JSON result");
 ABSL_FLAG(std::string, json_out, "", "write the result here as JSON");
@@ -149,10 +158,27 @@ struct Identity {
 // same PEM files), plus a private subchannel pool: without it gRPC would share
 // one connection among channels with equal arguments, and --channels would
 // not mean connections. With `context`, the channel protects every call
-// under it (client/grpc's CreateProtectedChannel), and is otherwise the same.
+// under it (client/grpc's CreateProtectedChannel); with `empty_interceptor`,
+// it carries an interceptor that does nothing; it is otherwise the same.
+class EmptyInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+};
+class EmptyInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new EmptyInterceptor();
+  }
+};
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const std::string& target, const std::string& ca_file, const Identity& identity,
-    std::shared_ptr<context::SecurityContext> context = nullptr) {
+    std::shared_ptr<context::SecurityContext> context = nullptr,
+    bool empty_interceptor = false) {
   grpc::SslCredentialsOptions ssl;
   absl::StatusOr<std::string> ca = ReadFile(ca_file);
   if (!ca.ok()) return ca.status();
@@ -165,11 +191,18 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   ssl.pem_private_key = *std::move(key);
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  std::shared_ptr<grpc::Channel> channel =
-      context == nullptr
-          ? grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args)
-          : grpc_protect::CreateProtectedChannel(target, grpc::SslCredentials(ssl), args,
-                                                 std::move(context));
+  std::shared_ptr<grpc::Channel> channel;
+  if (context != nullptr) {
+    channel = grpc_protect::CreateProtectedChannel(target, grpc::SslCredentials(ssl), args,
+                                                   std::move(context));
+  } else if (empty_interceptor) {
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> empty;
+    empty.push_back(std::make_unique<EmptyInterceptorFactory>());
+    channel = grpc::experimental::CreateCustomChannelWithInterceptors(
+        target, grpc::SslCredentials(ssl), args, std::move(empty));
+  } else {
+    channel = grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
+  }
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     return absl::UnavailableError(absl::StrCat("cannot connect to ", target));
   }
@@ -445,9 +478,12 @@ class RenewWorkload : public Workload {
 // every call (the interceptor signs each request under one context).
 class EchoWorkload : public Workload {
  public:
+  // `per_call`: the channels are plain, and each call is protected under it
+  // (ProtectCall) before it starts.
   EchoWorkload(const std::vector<std::shared_ptr<grpc::Channel>>& channels, bool guarded,
-               int payload_bytes, absl::Duration timeout)
-      : guarded_(guarded), timeout_(timeout) {
+               int payload_bytes, absl::Duration timeout,
+               std::shared_ptr<context::SecurityContext> per_call = nullptr)
+      : guarded_(guarded), timeout_(timeout), per_call_(std::move(per_call)) {
     for (const auto& c : channels) {
       if (guarded_) {
         guard_stubs_.push_back(::bench::v1::Guard::NewStub(c));
@@ -459,6 +495,12 @@ class EchoWorkload : public Workload {
   }
   Call* Begin(int slot, int channel, grpc::CompletionQueue* cq) override {
     auto* call = NewCall<::bench::v1::EchoResponse>(timeout_);
+    // A call it cannot protect goes out as it is, and the server's refusal
+    // counts as an error.
+    if (per_call_ != nullptr) {
+      (void)grpc_protect::ProtectCall(*per_call_, "/bench.v1.Guard/Echo", request_,
+                                      &call->context);
+    }
     call->reader = guarded_ ? guard_stubs_[channel]->AsyncEcho(&call->context, request_, cq)
                             : plain_stubs_[channel]->AsyncEcho(&call->context, request_, cq);
     call->reader->Finish(&call->response, &call->status, call);
@@ -475,6 +517,7 @@ class EchoWorkload : public Workload {
  private:
   const bool guarded_;
   absl::Duration timeout_;
+  const std::shared_ptr<context::SecurityContext> per_call_;
   std::vector<std::unique_ptr<::bench::v1::Plain::Stub>> plain_stubs_;
   std::vector<std::unique_ptr<::bench::v1::Guard::Stub>> guard_stubs_;
   ::bench::v1::EchoRequest request_;
@@ -745,10 +788,17 @@ int Run() {
     security_context = *std::move(issued);
   }
 
+  const std::string protection = absl::GetFlag(FLAGS_protection);
+  if (protection != "channel" && protection != "call") {
+    return Fail("--protection must be channel or call");
+  }
+  const bool per_call = rpc == "protected_echo" && protection == "call";
+  const bool empty_interceptor = absl::GetFlag(FLAGS_empty_interceptor);
+  if (empty_interceptor && rpc != "echo") return Fail("--empty_interceptor is for --rpc=echo");
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < settings.channels; ++i) {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        MakeChannel(target, ca_file, caller, security_context);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(
+        target, ca_file, caller, per_call ? nullptr : security_context, empty_interceptor);
     if (!channel.ok()) return Fail(std::string(channel.status().message()));
     channels.push_back(*std::move(channel));
   }
@@ -775,7 +825,7 @@ int Run() {
     workload = std::make_unique<RenewWorkload>(channels, issue.applies_to(), timeout);
   } else if (rpc == "echo" || rpc == "protected_echo") {
     workload = std::make_unique<EchoWorkload>(channels, rpc == "protected_echo", payload_bytes,
-                                              timeout);
+                                              timeout, per_call ? security_context : nullptr);
   } else {
     return Fail("unknown --rpc " + rpc);
   }

@@ -11,6 +11,7 @@
 #include "client/context/security_context.h"
 #include "client/grpc/call_protection.h"
 #include "client/grpc/client_interceptor.h"
+#include "client/grpc/protected_call.h"
 #include "client/grpc/protected_service.h"
 #include "client/protect/message.h"
 #include "client/verifier/verifier.h"
@@ -418,6 +419,108 @@ TEST_F(ProtectedGrpcTest, OnlySynchronousUnaryServicesCanBeProtected) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// ProtectCall: the same protection, one call at a time, on a channel without
+// an interceptor. Sync and async stubs; the caller's principal reaches the
+// handler; each ClientContext's protection is good for its one call only.
+TEST_F(ProtectedGrpcTest, ExplicitlyProtectedCallsOnAPlainChannel) {
+  auto context = Context();
+  const ReserveRequest request = Request(2);
+  grpc::ClientContext call;
+  ASSERT_TRUE(grpc_protect::ProtectCall(*context, kReserve, request, &call).ok());
+  ReserveReply reply;
+  ASSERT_TRUE(Plain().Reserve(&call, request, &reply).ok());
+  EXPECT_EQ(reply.remaining(), 998u);
+  EXPECT_EQ(reply.reserved_by(), "spiffe://test.example/client");
+
+  // The async stub, under the same context (a later sequence number).
+  ::example::v1::StockRequest stock;
+  stock.set_item("widget");
+  grpc::ClientContext async_call;
+  ASSERT_TRUE(grpc_protect::ProtectCall(*context, kStock, stock, &async_call).ok());
+  grpc::CompletionQueue cq;
+  ::example::v1::StockReply stock_reply;
+  grpc::Status status;
+  Plain().AsyncStock(&async_call, stock, &cq)->Finish(&stock_reply, &status,
+                                                        reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stock_reply.remaining(), 998u);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  EXPECT_EQ(server_->service().handled(), 2);
+  EXPECT_EQ(verifier_->stats().validations, 1u);
+}
+
+TEST_F(ProtectedGrpcTest, ExplicitProtectionRefusesCleanly) {
+  auto context = Context();
+  const ReserveRequest request = Request();
+  ReserveReply reply;
+  // Not a method path: refused locally, the ClientContext left as it was.
+  for (const char* bad : {"", "Reserve", "/example.v1.Inventory", "example.v1.Inventory/Reserve",
+                          "/example.v1.Inventory/Reserve/", "//Reserve"}) {
+    grpc::ClientContext call;
+    const absl::Status s = grpc_protect::ProtectCall(*context, bad, request, &call);
+    EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << bad << ": " << s;
+    ExpectRefused(wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply)),
+                  "wst:FailedAuthentication", 0);
+  }
+  // Protected for one method, sent to another: the MAC covers the path.
+  {
+    grpc::ClientContext call;
+    ASSERT_TRUE(grpc_protect::ProtectCall(*context, kStock, request, &call).ok());
+    ExpectRefused(wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply)),
+                  "wst:FailedAuthentication", 0);
+  }
+  // Protected for one request, sent with another.
+  {
+    grpc::ClientContext call;
+    ASSERT_TRUE(grpc_protect::ProtectCall(*context, kReserve, Request(5), &call).ok());
+    ExpectRefused(wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply)),
+                  "wst:FailedAuthentication", 0);
+  }
+  // Protected twice: every header repeated.
+  {
+    grpc::ClientContext call;
+    ASSERT_TRUE(grpc_protect::ProtectCall(*context, kReserve, request, &call).ok());
+    ASSERT_TRUE(grpc_protect::ProtectCall(*context, kReserve, request, &call).ok());
+    ExpectRefused(wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply)),
+                  "wst:InvalidRequest", 0);
+  }
+  // A context whose message keys are P_SHA1's: a call cannot name them.
+  {
+    SecurityContextOptions options;
+    options.clock = &clock_;
+    options.renewal = RenewalMode::kManual;
+    options.derivation.algorithm = protect::DerivationOptions::Algorithm::kPSha1;
+    sts::v1::IssueRequest issue;
+    issue.set_applies_to(testing::kInProcessAudience);
+    absl::StatusOr<std::unique_ptr<SecurityContext>> psha1 =
+        SecurityContext::Issue(client_, issue, options);
+    ASSERT_TRUE(psha1.ok()) << psha1.status();
+    grpc::ClientContext call;
+    const absl::Status s = grpc_protect::ProtectCall(**psha1, kReserve, request, &call);
+    EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidRequest") << s;
+    EXPECT_NE(s.message().find("P_SHA1"), absl::string_view::npos) << s;
+  }
+  // A cancelled context protects nothing.
+  ASSERT_TRUE(context->Cancel().ok());
+  grpc::ClientContext call;
+  const absl::Status s = grpc_protect::ProtectCall(*context, kReserve, request, &call);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(wire::FaultNameOf(s), "wst:InvalidSecurityToken");
+  ExpectRefused(wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply)),
+                "wst:FailedAuthentication", 0);
+  // And the service is still there for a good call.
+  auto fresh = Context();
+  grpc::ClientContext good;
+  ASSERT_TRUE(grpc_protect::ProtectCall(*fresh, kReserve, request, &good).ok());
+  EXPECT_TRUE(Plain().Reserve(&good, request, &reply).ok());
+  EXPECT_EQ(server_->service().handled(), 1);
 }
 
 }  // namespace
