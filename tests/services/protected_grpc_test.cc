@@ -456,6 +456,37 @@ TEST_F(ProtectedGrpcTest, ExplicitlyProtectedCallsOnAPlainChannel) {
   EXPECT_EQ(verifier_->stats().validations, 1u);
 }
 
+// A context addressed to a receiver (SecurityContextOptions::addressed_to)
+// names it in each call: the audience's server accepts calls addressed to
+// it and refuses calls addressed to another service.
+TEST_F(ProtectedGrpcTest, CallsNameTheReceiverTheContextIsAddressedTo) {
+  for (const auto& [addressed_to, accepted] :
+       {std::pair<std::string, bool>{testing::kInProcessAudience, true},
+        std::pair<std::string, bool>{"spiffe://test.example/billing", false}}) {
+    SecurityContextOptions options;
+    options.clock = &clock_;
+    options.renewal = RenewalMode::kManual;
+    options.addressed_to = addressed_to;
+    sts::v1::IssueRequest issue;
+    issue.set_applies_to(testing::kInProcessAudience);
+    absl::StatusOr<std::unique_ptr<SecurityContext>> context =
+        SecurityContext::Issue(client_, issue, options);
+    ASSERT_TRUE(context.ok()) << context.status();
+    const ReserveRequest request = Request();
+    const int handled = server_->service().handled();
+    grpc::ClientContext call;
+    ASSERT_TRUE(grpc_protect::ProtectCall(**context, kReserve, request, &call).ok());
+    ReserveReply reply;
+    const absl::Status s = wire::FromGrpcStatus(Plain().Reserve(&call, request, &reply));
+    if (accepted) {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      ExpectRefused(s, "wst:FailedAuthentication", handled);
+      EXPECT_NE(s.message().find("billing"), absl::string_view::npos) << s;
+    }
+  }
+}
+
 TEST_F(ProtectedGrpcTest, ExplicitProtectionRefusesCleanly) {
   auto context = Context();
   const ReserveRequest request = Request();
