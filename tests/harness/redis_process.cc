@@ -16,21 +16,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/harness/child_process.h"
 #include "tests/harness/runfiles.h"
 
 namespace sts::testing {
-
-int FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 absl::StatusOr<std::unique_ptr<RedisProcess>> RedisProcess::Start(const Options& options) {
   if (::access("/usr/bin/redis-server", X_OK) != 0) {
@@ -56,32 +45,24 @@ int RedisProcess::ReadyLines() const {
 
 absl::Status RedisProcess::Launch() {
   const int ready_before = ReadyLines();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int log = ::open((dir_ + "/redis.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-    std::vector<std::string> argv = {"/usr/bin/redis-server"};
-    if (options_.config_file.empty()) {
-      argv.insert(argv.end(), {"--save", "", "--appendonly", "no"});
-    } else {
-      argv.push_back(options_.config_file);
-    }
-    if (options_.tls) {
-      argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_)});
-    } else {
-      argv.insert(argv.end(), {"--port", std::to_string(port_)});
-    }
-    argv.insert(argv.end(), {"--bind", "127.0.0.1", "--dir", dir_, "--daemonize", "no",
-                             "--logfile", ""});
-    argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+  std::vector<std::string> argv = {"/usr/bin/redis-server"};
+  if (options_.config_file.empty()) {
+    argv.insert(argv.end(), {"--save", "", "--appendonly", "no"});
+  } else {
+    argv.push_back(options_.config_file);
   }
-  pid_ = pid;
+  if (options_.tls) {
+    argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_)});
+  } else {
+    argv.insert(argv.end(), {"--port", std::to_string(port_)});
+  }
+  argv.insert(argv.end(), {"--bind", "127.0.0.1", "--dir", dir_, "--daemonize", "no",
+                           "--logfile", ""});
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  const std::string log = dir_ + "/redis.log";
+  absl::StatusOr<pid_t> pid = SpawnChild(argv, log, log, /*append=*/true);
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
   // Ready once it says so in its log (the log is appended across restarts,
   // so one more "Ready" line than before) and accepts a connection. Redis
   // listens before it has loaded its data and answers LOADING until then, so

@@ -68,9 +68,6 @@ struct ShippedRedis {
 };
 absl::StatusOr<ShippedRedis> StartShippedRedis(const TestPki* pki = nullptr);
 
-// A port the kernel says is free now.
-int FreeLoopbackPort();
-
 }  // namespace sts::testing
 
 #endif  // STS_TESTS_HARNESS_REDIS_PROCESS_H_

@@ -1,5 +1,6 @@
 #include "tests/harness/sts_process.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -8,11 +9,13 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/channel.h"
+#include "tests/harness/child_process.h"
 #include "tests/harness/runfiles.h"
 
 namespace sts::testing {
@@ -33,17 +36,17 @@ policy {
 
 namespace {
 
-// A port the kernel says is free now (the server binds it right after).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// A sanitizer build on a loaded two-CPU machine has been seen to need well
+// over the seconds an optimised one takes; a hang still fails, with Describe.
+constexpr absl::Duration kStartBound = absl::Seconds(60);
+
+// The last `limit` bytes of a file ("" if it cannot be read).
+std::string ReadFileTail(const std::string& path, size_t limit) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string all = text.str();
+  return all.size() > limit ? all.substr(all.size() - limit) : all;
 }
 
 }  // namespace
@@ -53,7 +56,7 @@ absl::StatusOr<std::unique_ptr<StsProcess>> StsProcess::Start(
     const std::vector<std::string>& extra_flags) {
   auto process = std::unique_ptr<StsProcess>(new StsProcess());
   process->dir_ = NewTempDir("sts");
-  process->health_port_ = FreePort();
+  process->health_port_ = FreeLoopbackPort();
   const std::string config_path = process->dir_ + "/sts.textproto";
   {
     std::ofstream config(config_path);
@@ -69,20 +72,11 @@ absl::StatusOr<std::unique_ptr<StsProcess>> StsProcess::Start(
                                    "--port_file=" + port_file};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
 
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int out = ::open((process->dir_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open((process->dir_ + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  process->pid_ = pid;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  absl::StatusOr<pid_t> pid =
+      SpawnChild(argv, process->dir_ + "/stdout", process->dir_ + "/stderr");
+  if (!pid.ok()) return pid.status();
+  process->pid_ = *pid;
+  const absl::Time deadline = absl::Now() + kStartBound;
   while (absl::Now() < deadline) {
     std::ifstream in(port_file);
     if (in >> process->port_ && process->port_ > 0) return process;
@@ -92,7 +86,39 @@ absl::StatusOr<std::unique_ptr<StsProcess>> StsProcess::Start(
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError("sts_server did not report its port in 20 s");
+  return absl::DeadlineExceededError(
+      absl::StrCat("sts_server did not report its port in ", absl::FormatDuration(kStartBound),
+                   "; ", process->Describe()));
+}
+
+std::string StsProcess::Describe() {
+  // What a hung start-up leaves to look at: each thread's scheduler state and
+  // where it sleeps in the kernel, and the tail of the server's own output.
+  std::string out = absl::StrCat("pid ", pid_, Running() ? " running" : " exited");
+  if (pid_ > 0) {
+    const std::string tasks = absl::StrCat("/proc/", pid_, "/task");
+    if (DIR* dir = ::opendir(tasks.c_str())) {
+      std::map<std::string, int> states;
+      while (const dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] == '.') continue;
+        const std::string task = tasks + "/" + entry->d_name;
+        std::string stat = ReadFileTail(task + "/stat", 512);
+        std::string wchan = ReadFileTail(task + "/wchan", 64);
+        // stat is "tid (comm) S ...": the state is the field after the comm.
+        const size_t close = stat.rfind(')');
+        const std::string state = close != std::string::npos && close + 2 < stat.size()
+                                      ? stat.substr(close + 2, 1)
+                                      : "?";
+        ++states[absl::StrCat(state, "/", wchan.empty() ? "-" : wchan)];
+      }
+      ::closedir(dir);
+      absl::StrAppend(&out, "; threads by state/wchan:");
+      for (const auto& [state, n] : states) absl::StrAppend(&out, " ", state, " x", n);
+    }
+  }
+  absl::StrAppend(&out, "; stderr tail: ", ReadFileTail(dir_ + "/stderr", 4096),
+                  "; stdout tail: ", ReadFileTail(dir_ + "/stdout", 1024));
+  return out;
 }
 
 bool StsProcess::Running() {

@@ -32,6 +32,8 @@ class StsProcess {
   std::string audit_log_path() const { return dir_ + "/audit.log"; }
   std::string ReadStderr() const;
   bool Running();
+  // For a failure message: alive or not, its threads' states, its output's tail.
+  std::string Describe();
 
   // SIGKILL, as a crash would: no draining, no zeroization.
   void Kill();
