@@ -2,10 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -132,10 +129,7 @@ bool StsProcess::Running() {
 }
 
 std::string StsProcess::ReadStderr() const {
-  std::ifstream in(dir_ + "/stderr");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadFileTail(dir_ + "/stderr", std::string::npos);
 }
 
 absl::StatusOr<int> StsProcess::Terminate(absl::Duration bound) {
