@@ -613,6 +613,7 @@ print(json.dumps({l.split("|")[0]: l.split("|")[1].split() for l in sys.stdin if
  "sustained_interval": "$sustained_interval",
  "sustained_issue_lifetime": "$sustained_issue_lifetime",
  "micro_min_time_s": $micro_min_time, "micro_repetitions": $micro_repetitions,
+ "micro_interleaved": $((micro_repetitions > 1)),
  "memory_tokens": $memory_tokens, "boringssl": $((${#boringssl_benchmarks[@]} > 0)),
  "loadavg": {"start": "$loadavg_start", "end": "$(cut -d' ' -f1-3 /proc/loadavg)"}}
 EOF

@@ -1106,8 +1106,10 @@ def md_micro(add, report):
     add("")
     add("Google Benchmark, each beside its baseline in the same binary "
         f"(`//tests/bench:micro_benchmark`), median of {run.get('micro_repetitions', 1)} "
-        "repetition(s), interleaved in random order across the binary's benchmarks so that "
-        "a ratio's two sides sample the same stretch of the machine's drift. *Raw* is the crypto backend called directly with one reused context "
+        + ("repetition(s), interleaved in random order across the binary's benchmarks so "
+           "that a ratio's two sides sample the same stretch of the machine's drift. "
+           if run.get("micro_interleaved") else "repetition(s), run back to back. ")
+        + "*Raw* is the crypto backend called directly with one reused context "
         "(`//client/crypto/testing:benchmark_baselines`); a ratio is our throughput over the "
         "raw one.")
     if bssl:
