@@ -16,8 +16,10 @@ namespace sts::testing {
 //
 // posix_spawn, not fork + exec: tests start servers while their own load
 // threads run, and a forked child of a multi-threaded process may only make
-// async-signal-safe calls before exec. Under ThreadSanitizer a child that
-// allocated or opened a file there was seen to hang before exec.
+// async-signal-safe calls before exec. The old fork path allocated and opened
+// files there; under ThreadSanitizer, whose interceptors take locks another
+// thread may have held at the fork, that is the likely cause of a restarted
+// sts_server that never came up in CI.
 absl::StatusOr<pid_t> SpawnChild(const std::vector<std::string>& argv,
                                  const std::string& stdout_path, const std::string& stderr_path,
                                  bool append = false);

@@ -33,8 +33,9 @@ policy {
 
 namespace {
 
-// A sanitizer build on a loaded two-CPU machine has been seen to need well
-// over the seconds an optimised one takes; a hang still fails, with Describe.
+// Generous: a sanitizer build starts several times slower than an optimised
+// one, and slower again on a loaded two-CPU machine. A hang still fails, and
+// Describe says what the child was doing.
 constexpr absl::Duration kStartBound = absl::Seconds(60);
 
 // The last `limit` bytes of a file ("" if it cannot be read).
