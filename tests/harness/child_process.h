@@ -25,7 +25,7 @@ absl::StatusOr<pid_t> SpawnChild(const std::vector<std::string>& argv,
                                  bool append = false);
 
 // A loopback TCP port the kernel says is free now (the caller binds it next).
-int FreeLoopbackPort();
+absl::StatusOr<int> FreeLoopbackPort();
 
 }  // namespace sts::testing
 

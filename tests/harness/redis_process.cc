@@ -28,7 +28,9 @@ absl::StatusOr<std::unique_ptr<RedisProcess>> RedisProcess::Start(const Options&
   }
   auto redis = std::unique_ptr<RedisProcess>(new RedisProcess());
   redis->options_ = options;
-  redis->port_ = FreeLoopbackPort();
+  absl::StatusOr<int> port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  redis->port_ = *port;
   redis->dir_ = NewTempDir("redis");
   if (absl::Status s = redis->Launch(); !s.ok()) return s;
   return redis;

@@ -54,7 +54,9 @@ absl::StatusOr<std::unique_ptr<StsProcess>> StsProcess::Start(
     const std::vector<std::string>& extra_flags) {
   auto process = std::unique_ptr<StsProcess>(new StsProcess());
   process->dir_ = NewTempDir("sts");
-  process->health_port_ = FreeLoopbackPort();
+  absl::StatusOr<int> health_port = FreeLoopbackPort();
+  if (!health_port.ok()) return health_port.status();
+  process->health_port_ = *health_port;
   const std::string config_path = process->dir_ + "/sts.textproto";
   {
     std::ofstream config(config_path);
