@@ -1216,9 +1216,10 @@ def md_micro(add, report):
     if "sweep_scan_ns_per_live_token" in micro:
         add("")
         raw = micro.get("raw_sweep_scan_ns_per_live_token")
-        add(f"A sweep that expires nothing visits each live record: "
+        add(f"A sweep that finds nothing due reads each live record's due tag in its shard's "
+            "index, and visits a record only when one of its deadlines has come: "
             f"{micro['sweep_scan_ns_per_live_token']:.1f} ns per live context"
-            + (f" ({raw:.1f} ns for the plain map)" if raw else "") +
+            + (f" ({raw:.1f} ns for the plain map, which visits every record)" if raw else "") +
             f", i.e. {micro['sweep_scan_ns_per_live_token'] * 1e6 / 1e9 * 1e3:.1f} ms of one "
             "core per sweep at 1,000,000 live contexts (one sweep per `tokens.sweep_interval`, "
             "1 s by default).")
