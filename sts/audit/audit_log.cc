@@ -1,6 +1,7 @@
 #include "sts/audit/audit_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,10 @@ namespace sts::audit {
 namespace {
 
 constexpr size_t kSelfWriteThreshold = 4 << 20;
+
+// How much of the file is written back (and, a chunk later, dropped from
+// the page cache) at a time.
+constexpr uint64_t kWritebackChunk = 8 << 20;
 
 // How many bytes of each field are logged: client-chosen text is logged as
 // a bounded, readable form, so a request cannot make its audit line much
@@ -226,6 +231,12 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
 }
 
 AuditLog::AuditLog(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd) {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+    regular_file_ = true;
+    end_offset_ = static_cast<uint64_t>(st.st_size);  // appends start here
+    writeback_from_ = released_to_ = end_offset_;
+  }
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -280,6 +291,7 @@ void AuditLog::WriteLines(const std::string& data) {
   }
   size_t done = 0;
   if (error == 0) error = WriteAll(fd_, data, &done);
+  end_offset_ += done;
   if (error == 0) {
     if (failing_) {
       std::fprintf(stderr,
@@ -327,8 +339,35 @@ void AuditLog::WriterLoop() {
     stop_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
     lock.unlock();
     Flush();
+    ReleaseWrittenPages();
     lock.lock();
   }
+}
+
+void AuditLog::ReleaseWrittenPages() {
+  if (!regular_file_) return;
+  uint64_t end;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    end = end_offset_;
+  }
+  if (end < writeback_from_ + kWritebackChunk) return;
+  // The newest chunk's write-back starts now, without waiting. The chunk
+  // before it started a chunk ago, so waiting for it rarely waits; its
+  // pages are then clean, and clean pages are what the advice drops. While
+  // this thread waits, serving threads only fill their buffers (Record).
+  ::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                    static_cast<off_t>(end - writeback_from_), SYNC_FILE_RANGE_WRITE);
+  if (writeback_from_ > released_to_) {
+    const auto from = static_cast<off_t>(released_to_);
+    const auto length = static_cast<off_t>(writeback_from_ - released_to_);
+    ::sync_file_range(fd_, from, length,
+                      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                          SYNC_FILE_RANGE_WAIT_AFTER);
+    ::posix_fadvise(fd_, from, length, POSIX_FADV_DONTNEED);
+    released_to_ = writeback_from_;
+  }
+  writeback_from_ = end;
 }
 
 }  // namespace sts::audit

@@ -49,7 +49,12 @@ void AppendAuditLine(const AuditEvent& event, std::string* line);
 // they are counted (lost_lines()) and said on stderr with the reason (the
 // first time, then at most once a minute, and when writes succeed again), and
 // a line cut short by the failure is ended before the next one is written, so
-// the file stays one JSON object a line. Thread safe.
+// the file stays one JSON object a line. A regular file is written back to
+// disk as it grows, 8 MiB at a time, and what has been written back is
+// dropped from the page cache: a log of gigabytes an hour keeps a few dozen
+// MiB of cache, not all of it (left to grow, the kernel's copies into fresh
+// cache pages rose from 0.2 % to 4 % of a loaded server's core within four
+// minutes). Thread safe.
 class AuditLog {
  public:
   // "-" or "" writes to stderr; otherwise the file is created (0600) or
@@ -78,16 +83,27 @@ class AuditLog {
   // Writes `data` (whole lines) to the file; on failure counts and reports
   // what was lost. The caller holds write_mu_.
   void WriteLines(const std::string& data);
+  // On the writer thread: starts the write-back of what the file took since
+  // the last call, once that is a chunk, and drops the chunk before it (whose
+  // write-back started a chunk ago) from the page cache. Advice only: a
+  // failure changes nothing the log promises.
+  void ReleaseWrittenPages();
 
   int fd_;
   bool owns_fd_;
+  bool regular_file_ = false;  // page-cache release applies (not stderr, a pipe)
   mutable std::mutex write_mu_;  // keeps lines from interleaving on the file
   // Guarded by write_mu_:
   uint64_t lost_lines_ = 0;
   uint64_t lost_since_report_ = 0;
   bool torn_line_ = false;  // the file ends inside a line a failure cut short
   bool failing_ = false;    // the last write failed
+  uint64_t end_offset_ = 0;  // where the file ends, as far as this log wrote it
   absl::Time next_report_ = absl::InfinitePast();
+  // Writer thread only: the file's offsets up to which write-back has been
+  // started, and up to which its pages were dropped.
+  uint64_t writeback_from_ = 0;
+  uint64_t released_to_ = 0;
   std::array<Buffer, kBuffers> buffers_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
