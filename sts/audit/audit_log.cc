@@ -234,8 +234,8 @@ AuditLog::AuditLog(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd) {
   struct stat st {};
   if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
     regular_file_ = true;
-    end_offset_ = static_cast<uint64_t>(st.st_size);  // appends start here
-    writeback_from_ = released_to_ = end_offset_;
+    // What the file held before is not this log's to release.
+    writeback_from_ = released_to_ = static_cast<uint64_t>(st.st_size);
   }
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -291,7 +291,6 @@ void AuditLog::WriteLines(const std::string& data) {
   }
   size_t done = 0;
   if (error == 0) error = WriteAll(fd_, data, &done);
-  end_offset_ += done;
   if (error == 0) {
     if (failing_) {
       std::fprintf(stderr,
@@ -346,11 +345,12 @@ void AuditLog::WriterLoop() {
 
 void AuditLog::ReleaseWrittenPages() {
   if (!regular_file_) return;
-  uint64_t end;
-  {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    end = end_offset_;
-  }
+  // The file's size, not a count of what this log wrote: a log rotated by
+  // copy and truncate starts again from its new end.
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return;
+  const auto end = static_cast<uint64_t>(st.st_size);
+  if (end < writeback_from_) writeback_from_ = released_to_ = end;
   if (end < writeback_from_ + kWritebackChunk) return;
   // The newest chunk's write-back starts now, without waiting. The chunk
   // before it started a chunk ago, so waiting for it rarely waits; its

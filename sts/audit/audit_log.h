@@ -98,7 +98,6 @@ class AuditLog {
   uint64_t lost_since_report_ = 0;
   bool torn_line_ = false;  // the file ends inside a line a failure cut short
   bool failing_ = false;    // the last write failed
-  uint64_t end_offset_ = 0;  // where the file ends, as far as this log wrote it
   absl::Time next_report_ = absl::InfinitePast();
   // Writer thread only: the file's offsets up to which write-back has been
   // started, and up to which its pages were dropped.
