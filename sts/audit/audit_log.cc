@@ -346,11 +346,12 @@ void AuditLog::WriterLoop() {
 void AuditLog::ReleaseWrittenPages() {
   if (!regular_file_) return;
   // The file's size, not a count of what this log wrote: a log rotated by
-  // copy and truncate starts again from its new end.
+  // copy and truncate shrank under it, and all it holds since (from offset
+  // 0) was written after the truncation.
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return;
   const auto end = static_cast<uint64_t>(st.st_size);
-  if (end < writeback_from_) writeback_from_ = released_to_ = end;
+  if (end < writeback_from_) writeback_from_ = released_to_ = 0;
   if (end < writeback_from_ + kWritebackChunk) return;
   // The newest chunk's write-back starts now, without waiting. The chunk
   // before it started a chunk ago, so waiting for it rarely waits; its
