@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "sts/keyring/test_timeline.h"
 #include "sts/keyring/keyring.h"
 
 namespace sts::keyring {
@@ -16,18 +17,9 @@ namespace {
 using token::TokenId;
 using token::TokenTimeline;
 using token::TokenView;
+using testing::Timeline;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
-TokenTimeline Timeline(absl::Time created, absl::Duration lifetime, absl::Duration key_extra,
-                       absl::Duration retention) {
-  TokenTimeline t;
-  t.created = created;
-  t.expires = created + lifetime;
-  t.key_until = t.expires + key_extra;
-  t.forget_after = std::max(t.key_until, t.expires + retention);
-  return t;
-}
 
 Keyring::Limits Limits() {
   Keyring::Limits limits;

@@ -5,6 +5,7 @@
 
 #include "client/wire/fault.h"
 #include "gtest/gtest.h"
+#include "sts/keyring/test_timeline.h"
 
 namespace sts::keyring {
 namespace {
@@ -13,22 +14,12 @@ using token::TokenId;
 using token::TokenState;
 using token::TokenTimeline;
 using token::TokenView;
+using testing::Timeline;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 std::vector<uint8_t> Key(uint8_t fill, size_t size = 32) {
   return std::vector<uint8_t>(size, fill);
-}
-
-TokenTimeline Timeline(absl::Time created, absl::Duration lifetime,
-                       absl::Duration key_extra = absl::ZeroDuration(),
-                       absl::Duration retention = absl::Minutes(10)) {
-  TokenTimeline t;
-  t.created = created;
-  t.expires = created + lifetime;
-  t.key_until = t.expires + key_extra;
-  t.forget_after = std::max(t.key_until, t.expires + retention);
-  return t;
 }
 
 std::vector<uint8_t> Bytes(const crypto::SecretBytes& s) {
