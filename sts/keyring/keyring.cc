@@ -132,10 +132,11 @@ int64_t FloorSecond(int64_t us) {
 // (further deadlines are tagged at that distance, and looked at again then).
 // A tag is read as "come" when the sweep's second is at most 2^15 - 1
 // seconds past it; tags are never older than the sweep before (a come tag
-// is rewritten), and sweeps more than kFullScanGap apart visit every
+// is rewritten), and sweeps more than kFullScanGapSeconds apart visit every
 // record, so the modular comparison below never wraps.
 constexpr int64_t kTagReach = 16383;
-static_assert(kTagReach + 4096 < 32768, "kFullScanGap must leave the tags unambiguous");
+static_assert(kTagReach + Keyring::kFullScanGapSeconds < 32768,
+              "kFullScanGapSeconds must leave the tags unambiguous");
 
 bool TagHasCome(uint16_t tag, int64_t now_second) {
   const auto behind = static_cast<uint16_t>(static_cast<uint16_t>(now_second) - tag);
@@ -411,8 +412,8 @@ absl::StatusOr<Keyring::CancelOutcome> Keyring::Cancel(const TokenId& id,
 Keyring::SweepStats Keyring::Sweep(absl::Time now) {
   const int64_t now_second = FloorSecond(Micros(now));
   const int64_t last = sweep_second_.load(std::memory_order_acquire);
-  const int64_t gap = absl::ToInt64Seconds(kFullScanGap);
-  const bool every_record = last == kNoSweep || now_second - last > gap || last - now_second > gap;
+  const bool every_record =
+      last == kNoSweep || std::abs(now_second - last) > kFullScanGapSeconds;
   return SweepShards(now, every_record);
 }
 

@@ -91,13 +91,13 @@ class Keyring {
   // deadline due: the shard's index tags each record with the second of its
   // next deadline, so the scan reads the index, not the records (at 2 * 10^6
   // live contexts, reading every record cost ~10 % of a loaded server's
-  // core). The first sweep, and one more than kFullScanGap from the last
+  // core). The first sweep, and one kFullScanGapSeconds or more from the last
   // (a stalled sweeper, a stepped clock), visits every record instead.
   SweepStats Sweep(absl::Time now);
   // What the first sweep does: every record visited, whatever its tag. Same
   // results as Sweep; for the tests that hold the two equal.
   SweepStats SweepEveryRecord(absl::Time now);
-  static constexpr absl::Duration kFullScanGap = absl::Seconds(4096);
+  static constexpr int64_t kFullScanGapSeconds = 4096;
 
   // Erases everything, zeroizing every key (shutdown). Returns how many
   // records were erased.

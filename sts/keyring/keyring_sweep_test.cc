@@ -124,7 +124,7 @@ TEST(KeyringSweepTest, ClockStepsBothWaysKeepEveryDeadline) {
                  Timeline(kT0, absl::Minutes(1 + i * 7), absl::Seconds(i), absl::Minutes(3)), 1);
   }
   twins.Sweep(kT0);
-  twins.Sweep(kT0 + absl::Hours(30));  // forward past kFullScanGap: everything is due
+  twins.Sweep(kT0 + absl::Hours(30));  // forward past kFullScanGapSeconds: everything is due
   EXPECT_EQ(twins.tagged().stats().records, 0u);
 
   for (int i = 0; i < 20; ++i) {
